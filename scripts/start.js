@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// `npm start`: the main job on the built-in demo dataset. Generates the demo
+// on first run, then shows what it holds and writes its virtual
+// bright-field image.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const blo = join(root, 'bin', 'blo.js');
+const dir = join(root, 'demo-data');
+const demo = join(dir, 'demo.blo');
+
+function run(...args) {
+  console.log(`\n$ blo ${args.join(' ')}`);
+  const result = spawnSync(process.execPath, [blo, ...args], { stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+mkdirSync(dir, { recursive: true });
+if (!existsSync(demo)) run('demo', demo, '--scan', '64x64', '--size', '128', '--seed', '1');
+run('info', demo);
+run('navigator', demo, join(dir, 'navigator.png'), '--overwrite');
+console.log(`\nThe demo's virtual bright-field image is in ${join(dir, 'navigator.png')}`);

@@ -1,0 +1,37 @@
+/** Stable codes for everything that can be wrong with a blockfile or a request. */
+export type BlockfileErrorCode =
+  | 'TOO_SHORT'
+  | 'BAD_ID'
+  | 'BAD_OFFSET'
+  | 'BAD_DIMENSIONS'
+  | 'TOO_LARGE'
+  | 'BAD_FRAME'
+  | 'BAD_NOTE'
+  | 'OUT_OF_RANGE'
+  | 'BAD_OPTION'
+  | 'READ_FAILED'
+  | 'UNSUPPORTED';
+
+/**
+ * A blockfile that cannot be read as asked. `code` is stable for callers to
+ * branch on; `message` names the file and says what is wrong.
+ */
+export class BlockfileError extends Error {
+  readonly code: BlockfileErrorCode;
+  readonly file: string;
+
+  constructor(code: BlockfileErrorCode, file: string, problem: string, options?: { cause?: unknown }) {
+    super(`${file}: ${problem}`, options);
+    this.name = 'BlockfileError';
+    this.code = code;
+    this.file = file;
+  }
+}
+
+export type BlockfileWarningCode = 'UNKNOWN_MAGIC' | 'TRUNCATED' | 'NOTE_BIT_DEPTH' | 'NON_FINITE_HEADER';
+
+/** Something odd that reading survives; returned to the caller as a value. */
+export interface BlockfileWarning {
+  readonly code: BlockfileWarningCode;
+  readonly message: string;
+}

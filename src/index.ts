@@ -1,0 +1,14 @@
+/**
+ * blockfile: read and write NanoMegas ASTAR blockfiles (.blo) in browsers
+ * and Node. This entry point is browser-safe; `blockfile/node` adds paths.
+ */
+export * from './format/index.js';
+export * from './sources/index.js';
+export { Blockfile, type OpenOptions, type FrameBlock } from './reader/blockfile.js';
+export type { GeometryOptions } from './reader/geometry.js';
+export { signalOf, type MemoryMode, type LoadOptions, type LoadedSignal, type LazySignal } from './reader/load.js';
+export { openBlockfile, loadBlockfile, toSource, type BlockfileInput, type SourceOptions } from './reader/open.js';
+export { BlockfileStreamWriter, planBlockfile, type StreamWriterInit, type WriteProgress } from './writer/stream-writer.js';
+export { MemorySink, type ByteSink } from './writer/sink.js';
+export { createSyntheticDataset, type SyntheticDataset, type SyntheticOptions } from './demo/synthetic.js';
+export * from './npy/npy.js';

@@ -1,0 +1,134 @@
+/**
+ * Writing a file so that nothing is lost: the data goes to a temporary file
+ * beside the target, which replaces the target only once complete. An
+ * exception, a full disk or a killed process leaves no partial target and
+ * any previous file intact.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, link, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { BlockfileError } from '../format/errors.js';
+import type { ByteSink } from '../writer/sink.js';
+
+const TEMP_MARK = '.blo-partial-';
+
+/** The temporary name used for `target`: hidden, beside it, marked so stale ones can be found. */
+function temporaryPath(target: string): string {
+  return join(dirname(target), `.${basename(target)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** A positional-write sink over an open file handle. */
+class FileSink implements ByteSink {
+  readonly name: string;
+  readonly #handle: FileHandle;
+
+  constructor(handle: FileHandle, name: string) {
+    this.#handle = handle;
+    this.name = name;
+  }
+
+  async write(bytes: Uint8Array, position: number, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesWritten } = await this.#handle.write(bytes, done, bytes.length - done, position + done);
+      done += bytesWritten;
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Refuses an existing target unless overwriting was asked for. */
+export async function checkTarget(target: string, overwrite: boolean): Promise<void> {
+  if (!overwrite && (await exists(target))) {
+    throw new BlockfileError('BAD_OPTION', target, 'file exists; use --overwrite (overwrite: true) to replace it');
+  }
+}
+
+/**
+ * Runs `produce` with a sink over a temporary file, then puts the file in
+ * place of `target`: atomically replacing it when `overwrite`, else only if
+ * no file appeared there meanwhile.
+ */
+export async function writeFileAtomically<T>(
+  target: string,
+  options: { overwrite?: boolean },
+  produce: (sink: ByteSink) => Promise<T>,
+): Promise<T> {
+  const overwrite = options.overwrite ?? false;
+  await checkTarget(target, overwrite);
+  await removeStaleTemporaries(target);
+  const temp = temporaryPath(target);
+  const handle = await open(temp, 'wx');
+  let handleOpen = true;
+  try {
+    const result = await produce(new FileSink(handle, target));
+    await handle.sync();
+    await handle.close();
+    handleOpen = false;
+    if (overwrite) {
+      await rename(temp, target);
+    } else {
+      try {
+        await link(temp, target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new BlockfileError('BAD_OPTION', target, 'file exists; use --overwrite (overwrite: true) to replace it');
+        }
+        throw error;
+      }
+      await unlink(temp);
+    }
+    return result;
+  } catch (error) {
+    if (handleOpen) await handle.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Deletes temporaries a killed earlier run left beside `target`, when the
+ * process that made them is gone.
+ */
+export async function removeStaleTemporaries(target: string): Promise<string[]> {
+  const dir = dirname(target);
+  const prefix = `.${basename(target)}${TEMP_MARK}`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) continue;
+    if (pid === process.pid) continue;
+    const path = join(dir, name);
+    if ((await stat(path).catch(() => undefined))?.isFile()) {
+      await unlink(path).catch(() => undefined);
+      removed.push(path);
+    }
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

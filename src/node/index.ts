@@ -1,0 +1,6 @@
+/** blockfile for Node: everything of the browser-safe core, plus paths and files. */
+export * from '../index.js';
+export { openBlockfile, loadBlockfile } from './open.js';
+export { FileSource } from './file-source.js';
+export { writeFileAtomically, removeStaleTemporaries, checkTarget } from './atomic-file.js';
+export { writeDemoFile } from './demo-file.js';

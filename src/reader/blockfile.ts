@@ -1,0 +1,315 @@
+/**
+ * Lazy access to a blockfile through any byte source: opening reads the
+ * header and note only; every frame read is one source read.
+ */
+import { BlockfileError, type BlockfileWarning } from '../format/errors.js';
+import { checkFramePrefix, FRAME_PREFIX_SIZE, LITTLE_ENDIAN_HOST } from '../format/frame.js';
+import { HEADER_SIZE, parseHeader, type BlockfileHeader } from '../format/header.js';
+import { checkHeader, describeLayout, recordOffset, type BlockfileLayout } from '../format/layout.js';
+import { decodeNote } from '../format/note.js';
+import { baseName, blockfileAxes, blockfileMetadata, headerWithNote, squeezeShape } from '../format/signal.js';
+import type { Axis, BlockfileMetadata, HeaderWithNote, PixelArray, PixelDtype } from '../format/types.js';
+import { readIntoTargets, type ByteSource } from '../sources/source.js';
+import { resolveGeometry, type Geometry, type GeometryOptions } from './geometry.js';
+
+export interface OpenOptions extends GeometryOptions {
+  signal?: AbortSignal;
+}
+
+/** A block of consecutive frames: `count` frames from `start`, `data` holding count × pixelsPerFrame values. */
+export interface FrameBlock {
+  readonly start: number;
+  readonly count: number;
+  readonly data: PixelArray;
+}
+
+/** Frames per read when iterating: about 8 MiB of pixels, at least one frame. */
+const TARGET_BLOCK_BYTES = 8 * 1024 * 1024;
+
+export function allocatePixels(dtype: PixelDtype, length: number, file: string): PixelArray {
+  try {
+    return dtype === 'uint16' ? new Uint16Array(length) : new Uint8Array(length);
+  } catch (cause) {
+    throw new BlockfileError(
+      'TOO_LARGE',
+      file,
+      `cannot allocate ${length} ${dtype} values in memory; open the file lazily and read frames in blocks instead`,
+      { cause },
+    );
+  }
+}
+
+/** The bytes of a typed array, for reading straight into it. */
+function bytesOf(data: PixelArray, start: number, length: number): Uint8Array {
+  const bpe = data.BYTES_PER_ELEMENT;
+  return new Uint8Array(data.buffer, data.byteOffset + start * bpe, length * bpe);
+}
+
+export class Blockfile {
+  readonly source: ByteSource;
+  readonly header: BlockfileHeader;
+  /** The note between header and VBF, latin-1, NULs stripped. */
+  readonly note: string;
+  readonly layout: BlockfileLayout;
+  readonly geometry: Geometry;
+  /** What reading has found odd so far (unknown version, truncation, …). */
+  readonly warnings: BlockfileWarning[];
+
+  private constructor(
+    source: ByteSource,
+    header: BlockfileHeader,
+    note: string,
+    layout: BlockfileLayout,
+    geometry: Geometry,
+    warnings: BlockfileWarning[],
+  ) {
+    this.source = source;
+    this.header = header;
+    this.note = note;
+    this.layout = layout;
+    this.geometry = geometry;
+    this.warnings = warnings;
+  }
+
+  /** Reads and checks header and note; no frame is read. */
+  static async open(source: ByteSource, options: OpenOptions = {}): Promise<Blockfile> {
+    const file = source.name;
+    if (source.size < HEADER_SIZE) {
+      throw new BlockfileError(
+        'TOO_SHORT',
+        file,
+        `file is ${source.size} bytes, shorter than the ${HEADER_SIZE}-byte blockfile header`,
+      );
+    }
+    const headerBytes = await source.read(0, HEADER_SIZE, options.signal);
+    const header = parseHeader(headerBytes);
+    const checked = checkHeader(header, source.size, file);
+    const noteBytes = await source.read(checked.noteStart, checked.noteEnd - checked.noteStart, options.signal);
+    const note = decodeNote(noteBytes);
+    const { layout, warnings } = describeLayout(header, note, source.size, file);
+    if (layout.bytesPerPixel === 2 && !LITTLE_ENDIAN_HOST) {
+      throw new BlockfileError('UNSUPPORTED', file, '16-bit blockfiles are read on little-endian hosts only');
+    }
+    const geometry = resolveGeometry(layout, options, file);
+    return new Blockfile(source, header, note, layout, geometry, [...checked.warnings, ...warnings]);
+  }
+
+  get name(): string {
+    return this.source.name;
+  }
+
+  get dtype(): PixelDtype {
+    return this.layout.dtype;
+  }
+
+  /** Frames in the (possibly overridden) scan. */
+  get frameCount(): number {
+    return this.geometry.frameCount;
+  }
+
+  /** Full shape: navigation then signal dimensions, nothing squeezed. */
+  get shape(): number[] {
+    return [...this.geometry.navShape, ...this.geometry.sigShape];
+  }
+
+  /** The shape RosettaSciIO reports: axes of length 1 squeezed away. */
+  get squeezedShape(): number[] {
+    return squeezeShape(this.shape);
+  }
+
+  get axes(): Axis[] {
+    return blockfileAxes(this.header, this.shape);
+  }
+
+  get metadata(): BlockfileMetadata {
+    return blockfileMetadata(this.header, this.note, baseName(this.name));
+  }
+
+  get originalMetadata(): { blockfile_header: HeaderWithNote } {
+    return { blockfile_header: headerWithNote(this.header, this.note) };
+  }
+
+  /** The stored virtual bright-field image, NY × NX uint8. */
+  async navigator(signal?: AbortSignal): Promise<{ data: Uint8Array; shape: [number, number] }> {
+    const { ny, nx, vbfOffset } = this.layout;
+    const bytes = await this.source.read(vbfOffset, ny * nx, signal);
+    return { data: bytes.slice(), shape: [ny, nx] };
+  }
+
+  /** The logical index of scan position (y, x) in a 2-D scan. */
+  indexOf(y: number, x: number): number {
+    const nav = this.geometry.navShape;
+    const nxLogical = nav[nav.length - 1];
+    const nyLogical = nav.length > 1 ? nav[nav.length - 2] : 1;
+    if (!Number.isInteger(y) || !Number.isInteger(x) || y < 0 || x < 0 || y >= nyLogical || x >= nxLogical) {
+      throw new BlockfileError('OUT_OF_RANGE', this.name, `scan position (y=${y}, x=${x}) is outside the ${nyLogical}×${nxLogical} scan`);
+    }
+    return y * nxLogical + x;
+  }
+
+  /** One frame (DP_SZ² pixels, row-major) by logical index. */
+  async frame(index: number, signal?: AbortSignal): Promise<PixelArray> {
+    return this.readFrames(index, 1, undefined, signal);
+  }
+
+  /** One frame by scan position. */
+  async frameAt(y: number, x: number, signal?: AbortSignal): Promise<PixelArray> {
+    return this.frame(this.indexOf(y, x), signal);
+  }
+
+  /**
+   * Reads `count` frames from logical index `start` into `out` (allocated
+   * when not given; it must hold count × pixelsPerFrame values and is
+   * overwritten whole). Frames outside the file (sync offset, truncation)
+   * read as zeros; each record present is checked for AA 55 and its index.
+   */
+  async readFrames(start: number, count: number, out?: PixelArray, signal?: AbortSignal): Promise<PixelArray> {
+    const { frameCount, pixelsPerFrame, syncOffset } = this.geometry;
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 || count < 0 || start + count > frameCount) {
+      throw new BlockfileError('OUT_OF_RANGE', this.name, `frames ${start}…${start + count - 1} are outside the ${frameCount} frames of the scan`);
+    }
+    const length = count * pixelsPerFrame;
+    const data = out ?? allocatePixels(this.dtype, length, this.name);
+    if (data.length < length || (this.dtype === 'uint16') !== data instanceof Uint16Array) {
+      throw new BlockfileError('BAD_OPTION', this.name, `output buffer must be a ${this.dtype} array of at least ${length} values`);
+    }
+    // File records that exist, intersected with the requested logical range.
+    const first = Math.max(start + syncOffset, 0);
+    const end = Math.min(start + count + syncOffset, this.layout.frameCount);
+    if (out) {
+      // Zero what the file will not fill: before, after, and missing records.
+      const filledFrom = Math.max(0, first - syncOffset - start);
+      const filledTo = Math.max(filledFrom, end - syncOffset - start);
+      data.fill(0, 0, filledFrom * pixelsPerFrame);
+      data.fill(0, filledTo * pixelsPerFrame, length);
+    }
+    if (first < end) {
+      await this.#readRecords(first, end - first, data, (first - syncOffset - start) * pixelsPerFrame, signal);
+    }
+    return data;
+  }
+
+  /** Reads file records [first, first+n) into `data` from value `at` on. */
+  async #readRecords(first: number, n: number, data: PixelArray, at: number, signal?: AbortSignal): Promise<void> {
+    const { pixelsPerFrame, completeFrames, recordSize } = this.layout;
+    const prefixes = new Uint8Array(FRAME_PREFIX_SIZE * n);
+    const targets: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) {
+      targets.push(prefixes.subarray(i * FRAME_PREFIX_SIZE, (i + 1) * FRAME_PREFIX_SIZE));
+      targets.push(bytesOf(data, at + i * pixelsPerFrame, pixelsPerFrame));
+    }
+    const wanted = n * recordSize;
+    const got = await readIntoTargets(this.source, recordOffset(this.layout, first), targets, signal);
+    if (got < wanted) {
+      // Truncated file: what was not read is zero, as RosettaSciIO pads.
+      if (first + n <= completeFrames) {
+        throw new BlockfileError('READ_FAILED', this.name, `short read: ${got} of ${wanted} bytes at frame ${first}`);
+      }
+      let skip = got;
+      for (const t of targets) {
+        if (skip >= t.length) skip -= t.length;
+        else {
+          t.fill(0, skip);
+          skip = 0;
+        }
+      }
+    }
+    // Records whose whole prefix was read.
+    const prefixesRead = got < FRAME_PREFIX_SIZE ? 0 : Math.min(n, Math.floor((got - FRAME_PREFIX_SIZE) / recordSize) + 1);
+    for (let i = 0; i < prefixesRead; i++) {
+      const problem = checkFramePrefix(prefixes, i * FRAME_PREFIX_SIZE, first + i);
+      if (problem) throw new BlockfileError('BAD_FRAME', this.name, `bad frame record: ${problem} (at byte ${recordOffset(this.layout, first + i)})`);
+    }
+  }
+
+  /** Frames per block for a reader aiming at `targetBytes` per read. */
+  blockFrames(targetBytes = TARGET_BLOCK_BYTES): number {
+    return Math.max(1, Math.floor(targetBytes / this.layout.recordSize));
+  }
+
+  /**
+   * Iterates over frames `start` … `end - 1` in blocks of about 8 MiB, one
+   * source read each. A block's `data` is reused by the next iteration
+   * unless `reuse` is false.
+   */
+  async *blocks(
+    options: { start?: number; end?: number; blockFrames?: number; reuse?: boolean; signal?: AbortSignal } = {},
+  ): AsyncGenerator<FrameBlock> {
+    const start = options.start ?? 0;
+    const end = options.end ?? this.frameCount;
+    const per = Math.max(1, options.blockFrames ?? this.blockFrames());
+    const reuse = options.reuse ?? true;
+    let buffer: PixelArray | undefined;
+    for (let at = start; at < end; at += per) {
+      const count = Math.min(per, end - at);
+      const length = count * this.geometry.pixelsPerFrame;
+      if (!reuse || !buffer || buffer.length < length) buffer = allocatePixels(this.dtype, per * this.geometry.pixelsPerFrame, this.name);
+      const data = await this.readFrames(at, count, buffer.subarray(0, length) as PixelArray, options.signal);
+      yield { start: at, count, data };
+    }
+  }
+
+  /** Every frame in scan order, each a fresh array. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<PixelArray> {
+    const pixels = this.geometry.pixelsPerFrame;
+    for await (const block of this.blocks({ reuse: false })) {
+      for (let i = 0; i < block.count; i++) yield block.data.subarray(i * pixels, (i + 1) * pixels) as PixelArray;
+    }
+  }
+
+  /** The whole dataset in one typed array, read once straight into place. */
+  async readAll(signal?: AbortSignal): Promise<PixelArray> {
+    const total = this.geometry.frameCount * this.geometry.pixelsPerFrame;
+    const data = allocatePixels(this.dtype, total, this.name);
+    const per = this.blockFrames();
+    for (let at = 0; at < this.frameCount; at += per) {
+      const count = Math.min(per, this.frameCount - at);
+      const pixels = this.geometry.pixelsPerFrame;
+      await this.readFrames(at, count, data.subarray(at * pixels, (at + count) * pixels) as PixelArray, signal);
+    }
+    return data;
+  }
+
+  /**
+   * Writes frames back in place, for sources opened writable (`r+`):
+   * `data` holds consecutive logical frames from `start`. Frames that map to
+   * no record in the file (sync offset, truncation) are skipped.
+   */
+  async writeFrames(start: number, data: PixelArray, signal?: AbortSignal): Promise<void> {
+    const write = this.source.write?.bind(this.source);
+    if (!write) throw new BlockfileError('UNSUPPORTED', this.name, 'this source was not opened for writing (use mode "r+")');
+    const { pixelsPerFrame, syncOffset } = this.geometry;
+    if ((this.dtype === 'uint16') !== data instanceof Uint16Array || data.length % pixelsPerFrame !== 0) {
+      throw new BlockfileError('BAD_OPTION', this.name, `frames to write must be whole ${this.dtype} frames of ${pixelsPerFrame} values`);
+    }
+    const count = data.length / pixelsPerFrame;
+    if (start < 0 || start + count > this.frameCount) {
+      throw new BlockfileError('OUT_OF_RANGE', this.name, `frames ${start}…${start + count - 1} are outside the ${this.frameCount} frames of the scan`);
+    }
+    for (let i = 0; i < count; i++) {
+      signal?.throwIfAborted();
+      const record = start + i + syncOffset;
+      if (record < 0 || record >= this.layout.completeFrames) continue;
+      const offset = recordOffset(this.layout, record) + FRAME_PREFIX_SIZE;
+      await write(offset, bytesOf(data, i * pixelsPerFrame, pixelsPerFrame));
+    }
+  }
+
+  /** Reads every record present and checks its prefix (throws on the first bad one); the CLI's frame check. */
+  async verifyFrames(signal?: AbortSignal): Promise<{ checked: number; missing: number }> {
+    let checked = 0;
+    const per = this.blockFrames();
+    const complete = this.layout.completeFrames;
+    const scratch = allocatePixels(this.dtype, Math.min(per, complete) * this.layout.pixelsPerFrame, this.name);
+    for (let at = 0; at < complete; at += per) {
+      const n = Math.min(per, complete - at);
+      await this.#readRecords(at, n, scratch, 0, signal);
+      checked += n;
+    }
+    return { checked, missing: this.layout.frameCount - complete };
+  }
+
+  async close(): Promise<void> {
+    await this.source.close();
+  }
+}

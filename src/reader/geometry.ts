@@ -1,0 +1,57 @@
+/**
+ * The logical view of a file's frames: LiberTEM's navigation and signal
+ * shape overrides and its sync offset, mapped onto the records in the file.
+ */
+import { BlockfileError } from '../format/errors.js';
+import type { BlockfileLayout } from '../format/layout.js';
+
+export interface GeometryOptions {
+  /** Override the scan shape, e.g. `[n]` for a line of n frames or `[ny, nx]`. */
+  navShape?: readonly number[];
+  /** Override the pattern shape; its product must equal DP_SZ². */
+  sigShape?: readonly number[];
+  /**
+   * Shift frames: a positive value skips that many frames at the start of the
+   * file; a negative value inserts that many blank frames before the first.
+   */
+  syncOffset?: number;
+}
+
+export interface Geometry {
+  readonly navShape: readonly number[];
+  readonly sigShape: readonly number[];
+  readonly syncOffset: number;
+  /** Frames in the logical view: the product of navShape. */
+  readonly frameCount: number;
+  readonly pixelsPerFrame: number;
+}
+
+function checkShape(name: string, shape: readonly number[], file: string): void {
+  if (shape.length === 0 || !shape.every((n) => Number.isSafeInteger(n) && n > 0)) {
+    throw new BlockfileError('BAD_OPTION', file, `${name} must be a list of positive integers, got [${shape.join(', ')}]`);
+  }
+}
+
+export function resolveGeometry(layout: BlockfileLayout, options: GeometryOptions, file: string): Geometry {
+  const navShape = options.navShape ? [...options.navShape] : [layout.ny, layout.nx];
+  const sigShape = options.sigShape ? [...options.sigShape] : [layout.dpSize, layout.dpSize];
+  checkShape('navShape', navShape, file);
+  checkShape('sigShape', sigShape, file);
+  const pixels = sigShape.reduce((a, b) => a * b, 1);
+  if (pixels !== layout.pixelsPerFrame) {
+    throw new BlockfileError(
+      'BAD_OPTION',
+      file,
+      `sigShape [${sigShape.join(', ')}] holds ${pixels} pixels but the file's patterns have ${layout.pixelsPerFrame} (${layout.dpSize}×${layout.dpSize})`,
+    );
+  }
+  const syncOffset = options.syncOffset ?? 0;
+  if (!Number.isSafeInteger(syncOffset)) {
+    throw new BlockfileError('BAD_OPTION', file, `syncOffset must be an integer, got ${syncOffset}`);
+  }
+  const frameCount = navShape.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(frameCount * pixels)) {
+    throw new BlockfileError('BAD_OPTION', file, `navShape [${navShape.join(', ')}] is too large`);
+  }
+  return { navShape, sigShape, syncOffset, frameCount, pixelsPerFrame: pixels };
+}

@@ -1,0 +1,4 @@
+export { type ByteSource, readIntoTargets } from './source.js';
+export { MemorySource } from './memory.js';
+export { BlobSource } from './blob.js';
+export { HttpSource, type HttpSourceOptions } from './http.js';

@@ -1,0 +1,49 @@
+/**
+ * The one byte-source interface everything reads through: a file in Node, a
+ * Blob in the browser, an HTTP resource read with Range requests, or memory.
+ */
+export interface ByteSource {
+  /** Names the data in messages: a path, a file name or a URL. */
+  readonly name: string;
+  /** Total size in bytes. */
+  readonly size: number;
+  /**
+   * Reads `length` bytes from `offset`. Returns fewer only at the end of the
+   * data. The returned array may be a view into a larger buffer.
+   */
+  read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Optional scatter read: fills `targets` one after another with the bytes
+   * from `offset` on (a readv), so that data can land in its destination
+   * without an intermediate copy. Returns the number of bytes read.
+   */
+  readInto?(offset: number, targets: readonly Uint8Array[], signal?: AbortSignal): Promise<number>;
+  /** Present on sources opened for writing (`r+`): writes `bytes` at `offset`. */
+  write?(offset: number, bytes: Uint8Array): Promise<void>;
+  /** Releases the handle. Reading after close is an error. */
+  close(): Promise<void>;
+}
+
+/**
+ * Fills `targets` from `offset` on, through `readInto` where the source has
+ * it, else with one read and a copy. Returns the number of bytes read.
+ */
+export async function readIntoTargets(
+  source: ByteSource,
+  offset: number,
+  targets: readonly Uint8Array[],
+  signal?: AbortSignal,
+): Promise<number> {
+  if (source.readInto) return source.readInto(offset, targets, signal);
+  let total = 0;
+  for (const t of targets) total += t.length;
+  const bytes = await source.read(offset, total, signal);
+  let at = 0;
+  for (const t of targets) {
+    if (at >= bytes.length) break;
+    const n = Math.min(t.length, bytes.length - at);
+    t.set(bytes.subarray(at, at + n));
+    at += n;
+  }
+  return bytes.length;
+}
