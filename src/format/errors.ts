@@ -28,7 +28,14 @@ export class BlockfileError extends Error {
   }
 }
 
-export type BlockfileWarningCode = 'UNKNOWN_MAGIC' | 'TRUNCATED' | 'NOTE_BIT_DEPTH' | 'NON_FINITE_HEADER';
+export type BlockfileWarningCode =
+  | 'UNKNOWN_MAGIC'
+  | 'TRUNCATED'
+  | 'NOTE_BIT_DEPTH'
+  | 'NON_FINITE_HEADER'
+  | 'UNITS'
+  | 'OVERFLOW'
+  | 'NOTE_TRUNCATED';
 
 /** Something odd that reading survives; returned to the caller as a value. */
 export interface BlockfileWarning {

@@ -4,3 +4,4 @@ export { openBlockfile, loadBlockfile } from './open.js';
 export { FileSource } from './file-source.js';
 export { writeFileAtomically, removeStaleTemporaries, checkTarget } from './atomic-file.js';
 export { writeDemoFile } from './demo-file.js';
+export { writeBlockfile } from './write.js';

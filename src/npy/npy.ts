@@ -71,3 +71,51 @@ export function parseNpyHeader(bytes: Uint8Array, file = 'input.npy'): NpyHeader
   if (!shape.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new Error(`${file}: bad .npy shape (${shapeText})`);
   return { dtype, shape, fortranOrder: fortran === 'True', dataOffset: start + headerLength };
 }
+
+type NpyArray =
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
+
+const CONSTRUCTORS = {
+  uint8: Uint8Array,
+  int8: Int8Array,
+  uint16: Uint16Array,
+  int16: Int16Array,
+  uint32: Uint32Array,
+  int32: Int32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+} as const;
+
+/** Bytes per value of a .npy dtype. */
+export function npyItemSize(dtype: NpyDtype): number {
+  return CONSTRUCTORS[dtype].BYTES_PER_ELEMENT;
+}
+
+/** A typed array of `dtype` holding a copy of `bytes` (little-endian, as .npy stores them). */
+export function npyValues(dtype: NpyDtype, bytes: Uint8Array): NpyArray {
+  const Ctor = CONSTRUCTORS[dtype];
+  const copy = new Uint8Array(bytes.length - (bytes.length % Ctor.BYTES_PER_ELEMENT));
+  copy.set(bytes.subarray(0, copy.length));
+  return new Ctor(copy.buffer) as NpyArray;
+}
+
+/** Parses a whole .npy file held in memory (C order only). */
+export function decodeNpy(bytes: Uint8Array, file = 'input.npy'): { header: NpyHeader; data: NpyArray } {
+  const header = parseNpyHeader(bytes, file);
+  if (header.fortranOrder) throw new Error(`${file}: Fortran-order .npy files are not supported; save with C order`);
+  const count = header.shape.reduce((a, b) => a * b, 1);
+  const end = header.dataOffset + count * npyItemSize(header.dtype);
+  if (bytes.length < end) throw new Error(`${file}: .npy data is cut short (${bytes.length} of ${end} bytes)`);
+  return { header, data: npyValues(header.dtype, bytes.subarray(header.dataOffset, end)) };
+}

@@ -171,14 +171,21 @@ export class BlockfileStreamWriter {
     });
   }
 
-  /** Writes the navigator image and the gap before the frames; every frame must have been written. */
-  async finish(): Promise<void> {
+  /**
+   * Writes the navigator image (`navigator` when given, else as the init
+   * said) and the gap before the frames; every frame must have been written.
+   */
+  async finish(navigator?: Uint8Array): Promise<void> {
     if (this.#written !== this.#frameCount) {
       throw new BlockfileError('BAD_OPTION', this.#sink.name, `only ${this.#written} of ${this.#frameCount} frames were written`);
     }
     const { header } = this.plan;
     const region = new Uint8Array(header.Data_offset_2 - header.Data_offset_1);
-    region.set(this.navigatorImage());
+    const image = navigator ?? this.navigatorImage();
+    if (image.length !== this.#frameCount) {
+      throw new BlockfileError('BAD_OPTION', this.#sink.name, `navigator image has ${image.length} pixels, the scan ${this.#init.ny}×${this.#init.nx}`);
+    }
+    region.set(image);
     await this.#sink.write(region, header.Data_offset_1, this.#init.signal);
   }
 
