@@ -1,6 +1,6 @@
 /** The `blo` command-line program. */
 import { Command, CommanderError } from 'commander';
-import { convertCommand } from './commands/convert.js';
+import { convertCommand, type ConvertOptions } from './commands/convert.js';
 import { demoCommand } from './commands/demo.js';
 import { infoCommand } from './commands/info.js';
 import { navigatorCommand } from './commands/navigator.js';
@@ -26,11 +26,16 @@ export function buildProgram(): Command {
 
   program
     .command('convert')
-    .description('convert a blockfile: FILE.blo to OUT.npy (C order, the shape and dtype info reports)')
-    .argument('<input>', 'input file')
-    .argument('<output>', 'output file')
+    .description('convert by extension: FILE.blo to OUT.npy, or IN.npy / IN.blo to OUT.blo')
+    .argument('<input>', 'input file (.blo or .npy)')
+    .argument('<output>', 'output file (.npy or .blo)')
+    .option('--intensity-scaling <how>', 'for .blo output: dtype, minmax, crop or LO,HI (default: cast to uint8)')
+    .option('--navigator <what>', 'for .blo output: the stored VBF: mean (default), none or NAV.npy')
+    .option('--bits <8|16>', 'for .blo output: pixel depth (16 writes format 1.3, unscaled)')
+    .option('--scan-step <nm>', 'for .blo output: scan step in nm, or NMY,NMX')
+    .option('--calibration <cm>', 'for .blo output: pattern pixel size in cm')
     .option('--overwrite', 'replace an existing output file')
-    .action((input: string, output: string, options: { overwrite?: boolean }) => convertCommand(input, output, options, warn));
+    .action((input: string, output: string, options: ConvertOptions) => convertCommand(input, output, options, warn));
 
   program
     .command('navigator')

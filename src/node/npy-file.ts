@@ -1,0 +1,89 @@
+/** Reading .npy files from disk in blocks, for conversions of data larger than memory. */
+import { BlockfileError } from '../format/errors.js';
+import type { NumericArray } from '../format/types.js';
+import { npyItemSize, npyValues, parseNpyHeader, type NpyHeader } from '../npy/npy.js';
+import type { ByteSource } from '../sources/source.js';
+import { minMax } from '../writer/pixels.js';
+import { FileSource } from './file-source.js';
+
+export class NpyFile {
+  readonly header: NpyHeader;
+  readonly #source: ByteSource;
+
+  private constructor(source: ByteSource, header: NpyHeader) {
+    this.#source = source;
+    this.header = header;
+  }
+
+  static async open(path: string): Promise<NpyFile> {
+    let source: FileSource;
+    try {
+      source = await FileSource.open(path);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      throw new BlockfileError('READ_FAILED', path, code === 'ENOENT' ? 'no such file' : (cause as Error).message, { cause });
+    }
+    try {
+      const head = await source.read(0, Math.min(source.size, 1 << 20));
+      let header: NpyHeader;
+      try {
+        header = parseNpyHeader(head, path);
+      } catch (cause) {
+        throw new BlockfileError('BAD_OPTION', path, (cause as Error).message.replace(`${path}: `, ''), { cause });
+      }
+      if (header.fortranOrder) throw new BlockfileError('UNSUPPORTED', path, 'Fortran-order .npy files are not supported; save with C order');
+      const needed = header.dataOffset + this.count(header) * npyItemSize(header.dtype);
+      if (source.size < needed) throw new BlockfileError('TOO_SHORT', path, `.npy data is cut short: ${source.size} of ${needed} bytes`);
+      return new NpyFile(source, header);
+    } catch (error) {
+      await source.close();
+      throw error;
+    }
+  }
+
+  private static count(header: NpyHeader): number {
+    return header.shape.reduce((a, b) => a * b, 1);
+  }
+
+  get name(): string {
+    return this.#source.name;
+  }
+
+  /** Values per frame: the product of the last two dimensions. */
+  get frameValues(): number {
+    const s = this.header.shape;
+    return s.length >= 2 ? s[s.length - 1] * s[s.length - 2] : 1;
+  }
+
+  get frameCount(): number {
+    return NpyFile.count(this.header) / this.frameValues;
+  }
+
+  /** Whole frames in blocks of about `blockBytes`. */
+  async *blocks(blockBytes = 8 << 20): AsyncGenerator<{ start: number; data: NumericArray }> {
+    const item = npyItemSize(this.header.dtype);
+    const frameBytes = this.frameValues * item;
+    const per = Math.max(1, Math.floor(blockBytes / frameBytes));
+    for (let start = 0; start < this.frameCount; start += per) {
+      const n = Math.min(per, this.frameCount - start);
+      const bytes = await this.#source.read(this.header.dataOffset + start * frameBytes, n * frameBytes);
+      yield { start, data: npyValues(this.header.dtype, bytes) as NumericArray };
+    }
+  }
+
+  /** Minimum and maximum over all values: the first pass of streaming 'minmax' scaling. */
+  async minMax(): Promise<[number, number]> {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for await (const { data } of this.blocks()) {
+      const [a, b] = minMax(data);
+      lo = Math.min(lo, a);
+      hi = Math.max(hi, b);
+    }
+    return [lo, hi];
+  }
+
+  async close(): Promise<void> {
+    await this.#source.close();
+  }
+}

@@ -1,0 +1,34 @@
+"""Reads blockfiles with HyperSpy (1.7.3, or 2.x with RosettaSciIO) and prints
+what it found as JSON: the reference our writer is tested against."""
+import hashlib
+import json
+import sys
+import warnings
+
+import numpy as np
+import hyperspy.api as hs
+
+
+def describe(path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        s = hs.load(path)
+        data = np.ascontiguousarray(s.data)
+    header = s.original_metadata.blockfile_header.as_dictionary()
+    return {
+        "shape": list(data.shape),
+        "dtype": str(data.dtype),
+        "data_sha256": hashlib.sha256(data.tobytes()).hexdigest(),
+        "axes": [
+            {"name": a.name, "size": a.size, "scale": a.scale, "offset": a.offset,
+             "units": a.units, "navigate": a.navigate}
+            for a in s.axes_manager._axes
+        ],
+        "header": {k: (v.decode() if isinstance(v, bytes) else (v.item() if hasattr(v, "item") else v))
+                   for k, v in header.items()},
+        "warnings": [str(w.message) for w in caught
+                     if "blockfile" in str(w.filename).lower() or "blo" in str(w.message).lower()],
+    }
+
+
+print(json.dumps({path: describe(path) for path in sys.argv[1:]}))
