@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decode } from 'fast-png';
-import { parseNpyHeader } from '../src/npy/npy.js';
+import { decodeNpy, encodeNpyHeader, parseNpyHeader } from '../src/npy/npy.js';
 import { parseHeader } from '../src/format/header.js';
 import { blo, oneLineError, tempDir } from './helpers/cli.js';
 import { fixtureJson, fixturePath, HAVE_FIXTURES, sha256 } from './helpers/fixtures.js';
@@ -130,3 +130,143 @@ describe('blo demo', () => {
     expect(oneLineError(result)).toMatch(/--scan must look like NYxNX/);
   });
 });
+
+/** The CLI name of a writer fixture's scaling: "u16-range-5-200" → ['--intensity-scaling', '5,200']. */
+function scalingArgs(name: string): string[] {
+  const option = name.split('-').slice(1).join('-').replace('-navnone', '');
+  const range = /^range-(\d+)-(\d+)$/.exec(option);
+  if (range) return ['--intensity-scaling', `${range[1]},${range[2]}`];
+  if (['dtype', 'minmax', 'crop'].includes(option)) return ['--intensity-scaling', option];
+  return [];
+}
+
+describe.skipIf(!HAVE_FIXTURES)('blo convert IN.npy OUT.blo on the writer fixtures', () => {
+  const cases = HAVE_FIXTURES ? readdirSync(fixturePath('writer')).filter((f) => f.endsWith('.blo')).map((f) => f.replace(/\.blo$/, '')) : [];
+
+  it.each(cases)('%s equals HyperSpy 1.7.3 output', (name) => {
+    const [kind, ...rest] = name.split('-');
+    const input = fixturePath(`writer/${kind === 'u8' ? `input-u8-${rest.join('-')}` : `input-${kind}`}.npy`);
+    const out = join(dir, `cli-${name}.blo`);
+    const navigator = name.endsWith('navnone') ? ['--navigator', 'none'] : [];
+    const result = blo('convert', input, out, ...scalingArgs(name), ...navigator);
+    expect(result.status, result.stderr).toBe(0);
+    // Unit warnings as HyperSpy gives them, one line each.
+    expect(result.stderr).toMatch(/^warning: .*BLO file expects cm units in signal dimensions/m);
+    const expected = fixtureJson(`writer/${name}.json`);
+    const info = JSON.parse(blo('info', out, '--json').stdout);
+    expect(info.shape).toEqual(expected.shape);
+    expect(sha256Of(out)).toBe(expected.data_sha256);
+  });
+});
+
+/** The data of a blockfile through `blo convert FILE.blo OUT.npy`, hashed. */
+function sha256Of(blockfile: string): string {
+  const npy = `${blockfile}.npy`;
+  const result = blo('convert', blockfile, npy, '--overwrite');
+  if (result.status !== 0) throw new Error(result.stderr);
+  const bytes = readFileSync(npy);
+  return sha256(bytes.subarray(parseNpyHeader(bytes).dataOffset));
+}
+
+describe('blo convert to .blo', () => {
+  it('re-writes a 16-bit blockfile as 8-bit, keeping header and note, and back to 16-bit', () => {
+    const wide = join(dir, 'wide.blo');
+    expect(blo('demo', wide, '--scan', '4x3', '--size', '16', '--bits', '16').status).toBe(0);
+    const narrow = join(dir, 'narrow.blo');
+    const result = blo('convert', wide, narrow, '--intensity-scaling', 'dtype');
+    expect(result.status, result.stderr).toBe(0);
+    const before = JSON.parse(blo('info', wide, '--json').stdout);
+    const after = JSON.parse(blo('info', narrow, '--json').stdout);
+    expect(after.dtype).toBe('uint8');
+    expect(after.shape).toEqual(before.shape);
+    expect(after.axes).toEqual(before.axes);
+    expect(after.original_metadata.blockfile_header.MAGIC).toBe(0x0102);
+    expect(after.original_metadata.blockfile_header.Note).not.toMatch(/bit depth/i);
+    for (const field of ['Acquisition_time', 'Beam_energy', 'Camera_length', 'Scan_rotation', 'Distortion_N01']) {
+      expect(after.original_metadata.blockfile_header[field]).toEqual(before.original_metadata.blockfile_header[field]);
+    }
+    // dtype scaling maps 0–65535 onto 0–255: v → floor(v × 255 / 65535) for these integers.
+    const wideData = readNpyData(sha256Input(wide));
+    const narrowData = readNpyData(sha256Input(narrow));
+    for (let i = 0; i < wideData.length; i += 97) expect(narrowData[i]).toBe(Math.floor((wideData[i] / 65535) * 255));
+
+    const again = join(dir, 'again16.blo');
+    expect(blo('convert', narrow, again, '--bits', '16').status).toBe(0);
+    const info16 = JSON.parse(blo('info', again, '--json').stdout);
+    expect(info16.dtype).toBe('uint16');
+    expect(info16.original_metadata.blockfile_header.MAGIC).toBe(0x0103);
+  });
+
+  it('applies --scan-step, --calibration and a --navigator image', () => {
+    const input = join(dir, 'cal.npy');
+    writeFileSync(input, Buffer.concat([encodeNpyHeader('uint8', [2, 3, 8, 8]), Buffer.alloc(2 * 3 * 64, 7)]));
+    const nav = join(dir, 'cal-nav.npy');
+    writeFileSync(nav, Buffer.concat([encodeNpyHeader('uint8', [2, 3]), Buffer.from([1, 2, 3, 4, 5, 6])]));
+    const out = join(dir, 'cal.blo');
+    const result = blo('convert', input, out, '--scan-step', '2.5,4', '--calibration', '0.0125', '--navigator', nav);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    const info = JSON.parse(blo('info', out, '--json').stdout);
+    expect(info.axes.map((a: { scale: number; units: string }) => [a.scale, a.units])).toEqual([
+      [2.5, 'nm'],
+      [4, 'nm'],
+      [0.0125, 'cm'],
+      [0.0125, 'cm'],
+    ]);
+    const vbf = join(dir, 'cal-vbf.npy');
+    expect(blo('navigator', out, vbf).status).toBe(0);
+    expect([...readNpyData(vbf)]).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('refuses bad options with exit code 2 and one line', () => {
+    const input = join(dir, 'opts.npy');
+    writeFileSync(input, Buffer.concat([encodeNpyHeader('uint8', [2, 2, 4, 4]), Buffer.alloc(64)]));
+    const out = join(dir, 'opts.blo');
+    const cases: [string[], RegExp][] = [
+      [['--intensity-scaling', 'loud'], /--intensity-scaling must be dtype, minmax, crop or LO,HI/],
+      [['--intensity-scaling', '9,3'], /LO ≤ HI/],
+      [['--bits', '12'], /--bits must be 8 or 16/],
+      [['--navigator', 'mean-ish'], /--navigator must be mean, none or a \.npy file/],
+      [['--navigator', join(dir, 'absent.npy')], /absent\.npy: no such file/],
+      [['--scan-step', '-1'], /--scan-step must be 1 or 2 positive number/],
+      [['--calibration', '1,2'], /--calibration must be 1 positive number/],
+    ];
+    for (const [args, message] of cases) {
+      const result = blo('convert', input, out, ...args);
+      expect(result.status, args.join(' ')).toBe(2);
+      expect(oneLineError(result)).toMatch(message);
+    }
+    const toNpy = blo('convert', join(dir, 'wide.blo'), join(dir, 'x.npy'), '--bits', '16');
+    expect(toNpy.status).toBe(2);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses float data with dtype scaling and non-square patterns, one line, exit 1, no output', () => {
+    const float = join(dir, 'float.npy');
+    writeFileSync(float, Buffer.concat([encodeNpyHeader('float32', [1, 2, 4, 4]), Buffer.alloc(128)]));
+    const out = join(dir, 'float.blo');
+    const result = blo('convert', float, out, '--intensity-scaling', 'dtype');
+    expect(result.status).toBe(1);
+    expect(oneLineError(result)).toMatch(/float\.blo: .*float/i);
+    const oblong = join(dir, 'oblong.npy');
+    writeFileSync(oblong, Buffer.concat([encodeNpyHeader('uint8', [2, 4, 6]), Buffer.alloc(96)]));
+    const result2 = blo('convert', oblong, out);
+    expect(result2.status).toBe(1);
+    expect(oneLineError(result2)).toMatch(/square/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+/** Path of a .npy holding the data of `blockfile` (converted next to it). */
+function sha256Input(blockfile: string): string {
+  const npy = `${blockfile}.data.npy`;
+  const result = blo('convert', blockfile, npy, '--overwrite');
+  if (result.status !== 0) throw new Error(result.stderr);
+  return npy;
+}
+
+function readNpyData(path: string): Uint8Array | Uint16Array {
+  const { header, data } = decodeNpy(readFileSync(path), path);
+  if (header.dtype !== 'uint8' && header.dtype !== 'uint16') throw new Error(`${path}: unexpected dtype ${header.dtype}`);
+  return data as Uint8Array | Uint16Array;
+}

@@ -10,6 +10,7 @@ export type BlockfileErrorCode =
   | 'OUT_OF_RANGE'
   | 'BAD_OPTION'
   | 'READ_FAILED'
+  | 'WRITE_FAILED'
   | 'UNSUPPORTED';
 
 /**

@@ -31,11 +31,26 @@ class FileSink implements ByteSink {
   async write(bytes: Uint8Array, position: number, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await this.#handle.write(bytes, done, bytes.length - done, position + done);
-      done += bytesWritten;
+    try {
+      while (done < bytes.length) {
+        const { bytesWritten } = await this.#handle.write(bytes, done, bytes.length - done, position + done);
+        done += bytesWritten;
+      }
+    } catch (cause) {
+      throw writeFailure(this.name, cause);
     }
   }
+}
+
+/** An I/O error as a BlockfileError naming the target, not the temporary. */
+function writeFailure(target: string, cause: unknown): BlockfileError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  const problem =
+    code === 'ENOSPC' ? 'no space left on device; the previous file, if any, is unchanged'
+    : code === 'EDQUOT' ? 'disk quota exceeded; the previous file, if any, is unchanged'
+    : code === 'EIO' ? 'input/output error while writing; the previous file, if any, is unchanged'
+    : `cannot write: ${(cause as Error).message}`;
+  return new BlockfileError('WRITE_FAILED', target, problem, { cause });
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -68,11 +83,15 @@ export async function writeFileAtomically<T>(
   await checkTarget(target, overwrite);
   await removeStaleTemporaries(target);
   const temp = temporaryPath(target);
-  const handle = await open(temp, 'wx');
+  const handle = await open(temp, 'wx').catch((cause) => {
+    throw writeFailure(target, cause);
+  });
   let handleOpen = true;
   try {
     const result = await produce(new FileSink(handle, target));
-    await handle.sync();
+    await handle.sync().catch((cause) => {
+      throw writeFailure(target, cause);
+    });
     await handle.close();
     handleOpen = false;
     if (overwrite) {

@@ -1,8 +1,8 @@
 /** Reading .npy files from disk in blocks, for conversions of data larger than memory. */
 import { BlockfileError } from '../format/errors.js';
 import type { NumericArray } from '../format/types.js';
-import { npyItemSize, npyValues, parseNpyHeader, type NpyHeader } from '../npy/npy.js';
-import type { ByteSource } from '../sources/source.js';
+import { allocateNpy, npyItemSize, parseNpyHeader, type NpyHeader } from '../npy/npy.js';
+import { readIntoTargets, type ByteSource } from '../sources/source.js';
 import { minMax } from '../writer/pixels.js';
 import { FileSource } from './file-source.js';
 
@@ -59,15 +59,25 @@ export class NpyFile {
     return NpyFile.count(this.header) / this.frameValues;
   }
 
-  /** Whole frames in blocks of about `blockBytes`. */
-  async *blocks(blockBytes = 8 << 20): AsyncGenerator<{ start: number; data: NumericArray }> {
+  /**
+   * Whole frames in blocks of about `blockBytes`, each read straight into
+   * place. A block's `data` is reused by the next iteration unless `reuse`
+   * is false, so that memory stays at one block whatever the file size.
+   */
+  async *blocks(options: { blockBytes?: number; reuse?: boolean } = {}): AsyncGenerator<{ start: number; data: NumericArray }> {
     const item = npyItemSize(this.header.dtype);
     const frameBytes = this.frameValues * item;
-    const per = Math.max(1, Math.floor(blockBytes / frameBytes));
+    const per = Math.max(1, Math.floor((options.blockBytes ?? 8 << 20) / frameBytes));
+    const reuse = options.reuse ?? true;
+    let buffer: NumericArray | undefined;
     for (let start = 0; start < this.frameCount; start += per) {
       const n = Math.min(per, this.frameCount - start);
-      const bytes = await this.#source.read(this.header.dataOffset + start * frameBytes, n * frameBytes);
-      yield { start, data: npyValues(this.header.dtype, bytes) as NumericArray };
+      if (!reuse || !buffer) buffer = allocateNpy(this.header.dtype, per * this.frameValues) as NumericArray;
+      const data = buffer.subarray(0, n * this.frameValues) as NumericArray;
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      const read = await readIntoTargets(this.#source, this.header.dataOffset + start * frameBytes, [bytes]);
+      if (read < bytes.length) throw new BlockfileError('TOO_SHORT', this.name, `.npy data ended early at frame ${start}`);
+      yield { start, data };
     }
   }
 

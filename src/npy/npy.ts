@@ -102,6 +102,11 @@ export function npyItemSize(dtype: NpyDtype): number {
   return CONSTRUCTORS[dtype].BYTES_PER_ELEMENT;
 }
 
+/** A zero-filled typed array of `length` values of `dtype`. */
+export function allocateNpy(dtype: NpyDtype, length: number): NpyArray {
+  return new CONSTRUCTORS[dtype](length) as NpyArray;
+}
+
 /** A typed array of `dtype` holding a copy of `bytes` (little-endian, as .npy stores them). */
 export function npyValues(dtype: NpyDtype, bytes: Uint8Array): NpyArray {
   const Ctor = CONSTRUCTORS[dtype];
