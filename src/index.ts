@@ -12,6 +12,6 @@ export { BlockfileStreamWriter, planBlockfile, type StreamWriterInit, type Write
 export { MemorySink, type ByteSink } from './writer/sink.js';
 export { createSyntheticDataset, type SyntheticDataset, type SyntheticOptions } from './demo/synthetic.js';
 export * from './npy/npy.js';
-export { BlockfileWriter, writeBlockfileTo, type WriteOptions, type WritableSignal, type NavigatorImage } from './writer/signal-writer.js';
+export { BlockfileWriter, writeBlockfileTo, writeFrameStreamTo, streamMinMax, type FrameStream, type WriteOptions, type WritableSignal, type NavigatorImage } from './writer/signal-writer.js';
 export { headerFromSignal, defaultAxes, convertLength, type SignalDescription, type HeaderPlan } from './writer/header-from-signal.js';
 export { dtypeOf, type IntensityScaling, type NumericDtype } from './writer/pixels.js';

@@ -4,4 +4,5 @@ export { openBlockfile, loadBlockfile } from './open.js';
 export { FileSource } from './file-source.js';
 export { writeFileAtomically, removeStaleTemporaries, checkTarget } from './atomic-file.js';
 export { writeDemoFile } from './demo-file.js';
-export { writeBlockfile } from './write.js';
+export { writeBlockfile, writeBlockfileFrames } from './write.js';
+export { NpyFile } from './npy-file.js';

@@ -3,7 +3,6 @@ import { BlockfileError } from '../format/errors.js';
 import type { NumericArray } from '../format/types.js';
 import { allocateNpy, npyItemSize, parseNpyHeader, type NpyHeader } from '../npy/npy.js';
 import { readIntoTargets, type ByteSource } from '../sources/source.js';
-import { minMax } from '../writer/pixels.js';
 import { FileSource } from './file-source.js';
 
 export class NpyFile {
@@ -79,18 +78,6 @@ export class NpyFile {
       if (read < bytes.length) throw new BlockfileError('TOO_SHORT', this.name, `.npy data ended early at frame ${start}`);
       yield { start, data };
     }
-  }
-
-  /** Minimum and maximum over all values: the first pass of streaming 'minmax' scaling. */
-  async minMax(): Promise<[number, number]> {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for await (const { data } of this.blocks()) {
-      const [a, b] = minMax(data);
-      lo = Math.min(lo, a);
-      hi = Math.max(hi, b);
-    }
-    return [lo, hi];
   }
 
   async close(): Promise<void> {

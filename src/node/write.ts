@@ -1,6 +1,15 @@
 /** Writing blockfiles to paths, safely: a temporary file beside the target, renamed when complete. */
 import type { BlockfileWarning } from '../format/errors.js';
-import { writeBlockfileTo, type WritableSignal, type WriteOptions } from '../writer/signal-writer.js';
+import type { SignalDescription } from '../writer/header-from-signal.js';
+import type { NumericDtype } from '../writer/pixels.js';
+import {
+  writeBlockfileTo,
+  writeFrameStreamTo,
+  type FrameStream,
+  type NavigatorImage,
+  type WritableSignal,
+  type WriteOptions,
+} from '../writer/signal-writer.js';
 import { writeFileAtomically } from './atomic-file.js';
 
 /**
@@ -15,4 +24,19 @@ export async function writeBlockfile(
   options: WriteOptions & { overwrite?: boolean } = {},
 ): Promise<BlockfileWarning[]> {
   return writeFileAtomically(path, options, (sink) => writeBlockfileTo(sink, signal, options));
+}
+
+/**
+ * Writes frames that come as a stream (blocks of whole frames in scan order)
+ * to `path`, safely as `writeBlockfile` does, holding one block at a time.
+ * `description` gives shape, dtype, axes and metadata. For `'minmax'`
+ * scaling pass `frames` as a function: the stream is read twice.
+ */
+export async function writeBlockfileFrames(
+  path: string,
+  description: SignalDescription & { dtype: NumericDtype; navigator?: NavigatorImage },
+  frames: FrameStream,
+  options: WriteOptions & { overwrite?: boolean; minmax?: [number, number] } = {},
+): Promise<BlockfileWarning[]> {
+  return writeFileAtomically(path, options, (sink) => writeFrameStreamTo(sink, description, frames, options));
 }

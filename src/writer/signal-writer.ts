@@ -170,6 +170,11 @@ export class BlockfileWriter {
     }
   }
 
+  /** Frames the scan holds. */
+  get frameCount(): number {
+    return this.#frameCount;
+  }
+
   /** Frames written so far. */
   get framesWritten(): number {
     return this.#frames;
@@ -235,6 +240,51 @@ export async function writeBlockfileTo(sink: ByteSink, signal: WritableSignal, o
   const perBlock = Math.max(1, Math.floor(BLOCK_VALUES / pixels)) * pixels;
   for (let at = 0; at < signal.data.length; at += perBlock) {
     await writer.writeFrames(signal.data.subarray(at, Math.min(signal.data.length, at + perBlock)) as NumericArray);
+  }
+  return writer.finish();
+}
+
+/** Blocks of whole frames in scan order; a function when they can be iterated again (needed for a 'minmax' first pass). */
+export type FrameStream = AsyncIterable<NumericArray> | (() => AsyncIterable<NumericArray>);
+
+/** Minimum and maximum over every value of a stream: the first pass of streaming 'minmax' scaling. */
+export async function streamMinMax(frames: AsyncIterable<NumericArray>): Promise<[number, number]> {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for await (const block of frames) {
+    if (block.length === 0) continue;
+    const [a, b] = minMax(block);
+    if (a < lo) lo = a;
+    if (b > hi) hi = b;
+  }
+  return [lo, hi];
+}
+
+/**
+ * Writes a signal whose data comes as a stream of frame blocks, for data
+ * larger than memory and for conversions: `description` gives the shape,
+ * dtype, axes and metadata. With `'minmax'` scaling the stream is read twice
+ * (pass a function returning a fresh iterable), unless `minmax` is given.
+ */
+export async function writeFrameStreamTo(
+  sink: ByteSink,
+  description: SignalDescription & { dtype: NumericDtype; navigator?: NavigatorImage },
+  frames: FrameStream,
+  options: WriteOptions & { minmax?: [number, number] } = {},
+): Promise<BlockfileWarning[]> {
+  const iterate = typeof frames === 'function' ? frames : () => frames;
+  let minmax = options.minmax;
+  if (options.intensityScaling === 'minmax' && minmax === undefined && options.bitDepth !== 16) {
+    if (typeof frames !== 'function') {
+      throw new BlockfileError('BAD_OPTION', sink.name, "'minmax' scaling of a stream reads it twice: pass a function returning the frames, or the minmax option");
+    }
+    minmax = await streamMinMax(iterate());
+  }
+  const writer = new BlockfileWriter(sink, description, { ...options, minmax });
+  for await (const block of iterate()) await writer.writeFrames(block);
+  const expected = writer.frameCount;
+  if (writer.framesWritten !== expected) {
+    throw new BlockfileError('BAD_OPTION', sink.name, `the stream ended after ${writer.framesWritten} of ${expected} frames`);
   }
   return writer.finish();
 }

@@ -12,8 +12,9 @@ import { openBlockfile } from '../../node/open.js';
 import { decodeNpy, encodeNpyHeader } from '../../npy/npy.js';
 import type { Blockfile } from '../../reader/blockfile.js';
 import { defaultAxes, type SignalDescription } from '../../writer/header-from-signal.js';
-import { minMax, type IntensityScaling, type NumericDtype } from '../../writer/pixels.js';
-import { BlockfileWriter, type NavigatorImage } from '../../writer/signal-writer.js';
+import type { IntensityScaling, NumericDtype } from '../../writer/pixels.js';
+import type { NavigatorImage } from '../../writer/signal-writer.js';
+import { writeBlockfileFrames } from '../../node/write.js';
 import { UsageError } from '../errors.js';
 import { progressBar } from '../progress.js';
 
@@ -72,30 +73,23 @@ function calibrate(axes: Axis[], options: ConvertOptions): Axis[] {
   return out;
 }
 
-/** A source of frames for the writer: a .npy file or a blockfile. */
+/** What the writer needs of an input: a description and its frames, readable twice. */
 interface FrameInput {
   description: SignalDescription & { dtype: NumericDtype };
-  frameCount: number;
-  blocks(): AsyncGenerator<{ start: number; data: NumericArray }>;
-  minMax(): Promise<[number, number]>;
-  close(): Promise<void>;
+  frames: () => AsyncIterable<NumericArray>;
 }
 
 function npyInput(npy: NpyFile, options: ConvertOptions): FrameInput {
   const shape = npy.header.shape;
   return {
     description: { shape, axes: calibrate(defaultAxes(shape), options), dtype: npy.header.dtype },
-    frameCount: npy.frameCount,
-    blocks: () => npy.blocks(),
-    minMax: () => npy.minMax(),
-    close: () => npy.close(),
+    frames: async function* () {
+      for await (const block of npy.blocks()) yield block.data;
+    },
   };
 }
 
 function blockfileInput(bf: Blockfile, options: ConvertOptions): FrameInput {
-  const blocks = async function* () {
-    for await (const block of bf.blocks()) yield { start: block.start, data: block.data as NumericArray };
-  };
   return {
     description: {
       shape: bf.squeezedShape,
@@ -104,19 +98,9 @@ function blockfileInput(bf: Blockfile, options: ConvertOptions): FrameInput {
       original_metadata: bf.originalMetadata,
       dtype: bf.dtype,
     },
-    frameCount: bf.frameCount,
-    blocks,
-    minMax: async () => {
-      let lo = Infinity;
-      let hi = -Infinity;
-      for await (const { data } of blocks()) {
-        const [a, b] = minMax(data);
-        lo = Math.min(lo, a);
-        hi = Math.max(hi, b);
-      }
-      return [lo, hi];
+    frames: async function* () {
+      for await (const block of bf.blocks()) yield block.data as NumericArray;
     },
-    close: () => bf.close(),
   };
 }
 
@@ -143,19 +127,14 @@ async function toBlockfile(input: FrameInput, output: string, options: ConvertOp
   if (options.bits !== undefined && options.bits !== '8' && options.bits !== '16') throw new UsageError(`--bits must be 8 or 16, got "${options.bits}"`);
   const bitDepth = options.bits === '16' ? 16 : 8;
   const navigatorSignal = await navigatorOption(options.navigator);
-  const minmax = intensityScaling === 'minmax' ? await input.minMax() : undefined;
   const bar = progressBar('writing');
   try {
-    const warnings = await writeFileAtomically(output, options, async (sink) => {
-      const writer = new BlockfileWriter(sink, input.description, {
-        intensityScaling,
-        navigatorSignal,
-        bitDepth,
-        minmax,
-        onProgress: (p) => bar.update(p.frames, p.totalFrames),
-      });
-      for await (const block of input.blocks()) await writer.writeFrames(block.data);
-      return writer.finish();
+    const warnings = await writeBlockfileFrames(output, input.description, input.frames, {
+      intensityScaling,
+      navigatorSignal,
+      bitDepth,
+      overwrite: options.overwrite,
+      onProgress: (p) => bar.update(p.frames, p.totalFrames),
     });
     bar.stop();
     for (const w of warnings) warn(w.message);
