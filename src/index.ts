@@ -15,3 +15,6 @@ export * from './npy/npy.js';
 export { BlockfileWriter, writeBlockfileTo, writeFrameStreamTo, streamMinMax, type FrameStream, type WriteOptions, type WritableSignal, type NavigatorImage } from './writer/signal-writer.js';
 export { headerFromSignal, defaultAxes, convertLength, type SignalDescription, type HeaderPlan } from './writer/header-from-signal.js';
 export { dtypeOf, type IntensityScaling, type NumericDtype } from './writer/pixels.js';
+export * from './analysis/index.js';
+export * from './display/index.js';
+export { encodeTiff, type TiffPage, type TiffPixels } from './tiff/tiff.js';

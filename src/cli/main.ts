@@ -4,10 +4,31 @@ import { convertCommand, type ConvertOptions } from './commands/convert.js';
 import { demoCommand } from './commands/demo.js';
 import { infoCommand } from './commands/info.js';
 import { navigatorCommand } from './commands/navigator.js';
+import {
+  comCommand,
+  computedNavigatorCommand,
+  detectorCollector,
+  patternCommand,
+  virtualCommand,
+  type AnalysisFlags,
+  type PatternStatistic,
+} from './commands/analysis.js';
+import { UsageError } from './errors.js';
 import { describeFailure } from './errors.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const warn = (line: string) => process.stderr.write(`warning: ${line}\n`);
+
+/** Output, display and worker options shared by the analysis commands. */
+function withAnalysisOptions(command: Command): Command {
+  return command
+    .option('-o, --output <file>', 'OUT.npy, OUT.tiff or OUT.png')
+    .option('--cmap <name>', 'PNG colour map: gray, viridis, inferno, magma, cividis (default gray)')
+    .option('--scale <how>', 'PNG intensity scale: linear, log, gamma or gamma:G (default linear)')
+    .option('--percentiles <lo,hi>', 'PNG contrast: clip to these percentiles (default 0.5,99.5)')
+    .option('--workers <n>', 'worker threads (default: one per core; 0 or 1 runs in this thread)')
+    .option('--overwrite', 'replace existing output files');
+}
 
 export function buildProgram(): Command {
   const program = new Command('blo')
@@ -37,13 +58,58 @@ export function buildProgram(): Command {
     .option('--overwrite', 'replace an existing output file')
     .action((input: string, output: string, options: ConvertOptions) => convertCommand(input, output, options, warn));
 
-  program
-    .command('navigator')
-    .description('write the stored virtual bright-field image (NY × NX uint8) as .npy or .png')
-    .argument('<file>', 'a .blo file')
-    .argument('<output>', 'OUT.npy or OUT.png')
-    .option('--overwrite', 'replace an existing output file')
-    .action((file: string, output: string, options: { overwrite?: boolean }) => navigatorCommand(file, output, options, warn));
+  withAnalysisOptions(
+    program
+      .command('navigator')
+      .description('write the stored virtual bright-field image (NY × NX uint8); with --compute, beside it the mean intensity of each pattern')
+      .argument('<file>', 'a .blo file')
+      .argument('[output]', 'OUT.npy or OUT.png (or -o)')
+      .option('--compute', 'also compute the mean intensity of each pattern (one pass over the file): .npy stack, 2-page .tiff, or OUT-stored.png and OUT-computed.png'),
+  ).action((file: string, output: string | undefined, options: AnalysisFlags & { compute?: boolean }) => {
+    if (output !== undefined && options.output !== undefined) throw new UsageError('give the output once: as an argument or with -o');
+    const target = output ?? options.output;
+    if (options.compute) return computedNavigatorCommand(file, { ...options, output: target }, warn);
+    if (target === undefined) throw new UsageError('say where to write the navigator: blo navigator FILE OUT.png');
+    return navigatorCommand(file, target, options, warn);
+  });
+
+  const collector = detectorCollector();
+  withAnalysisOptions(
+    program
+      .command('virtual')
+      .description('virtual detector images (NY × NX, float64 sums) in one pass; several detectors give a stack or numbered PNGs')
+      .argument('<file>', 'a .blo file')
+      .option('--disk <cx,cy,r>', 'pixels with (x−cx)² + (y−cy)² ≤ r² (x column, y row); repeatable', collector.parse.disk)
+      .option('--annulus <cx,cy,r1,r2>', 'pixels with r1² ≤ d² ≤ r2²; repeatable', collector.parse.annulus)
+      .option('--rect <x0,y0,x1,y1>', 'pixels with x0 ≤ x < x1 and y0 ≤ y < y1; repeatable', collector.parse.rect)
+      .option('--mask <M.npy>', 'weights per pattern pixel (DP × DP, 0/1 or float); repeatable', collector.parse.mask),
+  ).action((file: string, options: AnalysisFlags) => virtualCommand(file, collector.detectors, options, warn));
+
+  const statistics: [PatternStatistic, string][] = [
+    ['sum', 'the sum pattern of the scan (float64)'],
+    ['mean', 'the mean pattern of the scan (float64)'],
+    ['max', 'the maximum pattern of the scan'],
+    ['std', 'the standard-deviation pattern of the scan (population, as numpy)'],
+  ];
+  for (const [statistic, description] of statistics) {
+    withAnalysisOptions(
+      program
+        .command(statistic)
+        .description(description)
+        .argument('<file>', 'a .blo file')
+        .option('--region <x0,y0,x1,y1|cx,cy,r>', 'only these scan positions: a rectangle, or a disk'),
+    ).action((file: string, options: AnalysisFlags & { region?: string }) => patternCommand(statistic, file, options, warn));
+  }
+
+  withAnalysisOptions(
+    program
+      .command('com')
+      .description('centre-of-mass maps of the patterns (x column and y row, in pixels): .npy stack [2, NY, NX], 2-page .tiff, or OUT-x.png and OUT-y.png')
+      .argument('<file>', 'a .blo file')
+      .option('--disk <cx,cy,r>', 'only pixels inside this disk count')
+      .option('--mask <M.npy>', 'weights per pattern pixel')
+      .option('--threshold <value>', 'pixels below this value count as zero'),
+  ).action((file: string, options: AnalysisFlags & { mask?: string; disk?: string; threshold?: string }) => comCommand(file, options, warn));
 
   program
     .command('demo')

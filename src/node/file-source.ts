@@ -1,6 +1,6 @@
 /** A byte source over a local file (Node only): positional reads, readv, and writes in r+ mode. */
 import { open, type FileHandle } from 'node:fs/promises';
-import type { ByteSource } from '../sources/source.js';
+import type { ByteSource, SourceDescriptor } from '../sources/source.js';
 
 /** Most buffers one readv call may take (IOV_MAX on Linux). */
 const MAX_IOVECS = 1024;
@@ -10,6 +10,7 @@ export class FileSource implements ByteSource {
   readonly size: number;
   readonly #handle: FileHandle;
   readonly #writable: boolean;
+  readonly descriptor: SourceDescriptor;
   #closed = false;
 
   private constructor(handle: FileHandle, name: string, size: number, writable: boolean) {
@@ -17,6 +18,7 @@ export class FileSource implements ByteSource {
     this.name = name;
     this.size = size;
     this.#writable = writable;
+    this.descriptor = { kind: 'file', path: name };
   }
 
   /** Opens `path` read-only, or read-write when `writable` (for r+ mode). */

@@ -6,3 +6,4 @@ export { writeFileAtomically, removeStaleTemporaries, checkTarget } from './atom
 export { writeDemoFile } from './demo-file.js';
 export { writeBlockfile, writeBlockfileFrames } from './write.js';
 export { NpyFile } from './npy-file.js';
+export { createNodeAnalysisPool } from './analysis-pool.js';

@@ -1,4 +1,4 @@
-import type { ByteSource } from './source.js';
+import type { ByteSource, SourceDescriptor } from './source.js';
 
 /** A source over a Blob or File (browser, or Node's global Blob): each read slices it. */
 export class BlobSource implements ByteSource {
@@ -10,6 +10,11 @@ export class BlobSource implements ByteSource {
     this.#blob = blob;
     this.size = blob.size;
     this.name = name ?? ((blob as File).name || 'blob');
+  }
+
+  /** A Blob crosses postMessage without copying its bytes. */
+  get descriptor(): SourceDescriptor {
+    return { kind: 'blob', blob: this.#blob, name: this.name };
   }
 
   async read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {

@@ -2,7 +2,7 @@
  * A source over an HTTP(S) resource read with Range requests. The transport
  * is injectable (`fetch` option) for auth, presigned URLs and tests.
  */
-import type { ByteSource } from './source.js';
+import type { ByteSource, SourceDescriptor } from './source.js';
 
 export interface HttpSourceOptions {
   fetch?: typeof fetch;
@@ -43,6 +43,8 @@ export class HttpSource implements ByteSource {
   readonly name: string;
   readonly size: number;
   readonly #options: Required<Omit<HttpSourceOptions, 'headers'>> & { headers: Record<string, string> };
+  /** Workers can open the URL again, unless the transport is a custom function. */
+  readonly descriptor: SourceDescriptor | undefined;
 
   private constructor(url: string, size: number, options: HttpSourceOptions) {
     this.name = url;
@@ -53,6 +55,8 @@ export class HttpSource implements ByteSource {
       retries: options.retries ?? 3,
       retryDelayMs: options.retryDelayMs ?? 200,
     };
+    const { headers, retries, retryDelayMs } = this.#options;
+    this.descriptor = options.fetch ? undefined : { kind: 'http', url, headers, retries, retryDelayMs };
   }
 
   /** Learns the size with a one-byte Range request, then reads on demand. */

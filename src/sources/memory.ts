@@ -1,4 +1,4 @@
-import type { ByteSource } from './source.js';
+import type { ByteSource, SourceDescriptor } from './source.js';
 
 /** A source over bytes already in memory; reads are views, not copies. */
 export class MemorySource implements ByteSource {
@@ -13,6 +13,12 @@ export class MemorySource implements ByteSource {
       : new Uint8Array(bytes);
     this.size = this.#bytes.length;
     this.name = name;
+  }
+
+  /** Shared memory can be read by workers too; an ordinary buffer would have to be copied. */
+  get descriptor(): SourceDescriptor | undefined {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && this.#bytes.buffer instanceof SharedArrayBuffer;
+    return shared ? { kind: 'memory', bytes: this.#bytes, name: this.name } : undefined;
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {

@@ -20,6 +20,11 @@ export interface ByteSource {
   readInto?(offset: number, targets: readonly Uint8Array[], signal?: AbortSignal): Promise<number>;
   /** Present on sources opened for writing (`r+`): writes `bytes` at `offset`. */
   write?(offset: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * How another thread (a worker) can open the same bytes; absent when it
+   * cannot, e.g. memory not in a SharedArrayBuffer or a custom transport.
+   */
+  readonly descriptor?: SourceDescriptor;
   /** Releases the handle. Reading after close is an error. */
   close(): Promise<void>;
 }
@@ -47,3 +52,10 @@ export async function readIntoTargets(
   }
   return bytes.length;
 }
+
+/** Enough to open a source again in another thread: plain data that survives postMessage. */
+export type SourceDescriptor =
+  | { kind: 'file'; path: string }
+  | { kind: 'blob'; blob: Blob; name: string }
+  | { kind: 'http'; url: string; headers: Record<string, string>; retries: number; retryDelayMs: number }
+  | { kind: 'memory'; bytes: Uint8Array; name: string };

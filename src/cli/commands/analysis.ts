@@ -1,0 +1,219 @@
+/**
+ * `blo virtual`, `blo sum|mean|max|std`, `blo com` and `blo navigator
+ * --compute`: one streaming pass of the analysis engine over a blockfile,
+ * on worker threads, with the result written as .npy, .tiff or .png.
+ */
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import type { Detector } from '../../analysis/detectors.js';
+import { analyze, type AnalysisPool } from '../../analysis/engine.js';
+import type { AnalysisRequest, AnalysisResult, ScanRegion } from '../../analysis/request.js';
+import { createNodeAnalysisPool } from '../../node/analysis-pool.js';
+import { openBlockfile } from '../../node/open.js';
+import { decodeNpy } from '../../npy/npy.js';
+import type { Blockfile } from '../../reader/blockfile.js';
+import { UsageError } from '../errors.js';
+import { displayOptions, outputKind, writeImages, type DisplayFlags, type NamedImage } from '../image-output.js';
+import { progressBar } from '../progress.js';
+
+export interface AnalysisFlags extends DisplayFlags {
+  output?: string;
+  overwrite?: boolean;
+  workers?: string;
+}
+
+function numbers(flag: string, text: string, count: number, form: string): number[] {
+  const values = text.split(',').map((s) => Number(s.trim()));
+  if (values.length !== count || !values.every(Number.isFinite)) throw new UsageError(`${flag} must be ${form}, got "${text}"`);
+  return values;
+}
+
+/** Commander option parsers that collect detectors in the order given. */
+export function detectorCollector(): { detectors: (Detector | { kind: 'mask-file'; path: string })[]; parse: Record<string, (text: string) => void> } {
+  const detectors: (Detector | { kind: 'mask-file'; path: string })[] = [];
+  return {
+    detectors,
+    parse: {
+      disk: (text) => {
+        const [cx, cy, r] = numbers('--disk', text, 3, 'CX,CY,R');
+        detectors.push({ kind: 'disk', cx, cy, r });
+      },
+      annulus: (text) => {
+        const [cx, cy, r1, r2] = numbers('--annulus', text, 4, 'CX,CY,R1,R2');
+        detectors.push({ kind: 'annulus', cx, cy, r1, r2 });
+      },
+      rect: (text) => {
+        const [x0, y0, x1, y1] = numbers('--rect', text, 4, 'X0,Y0,X1,Y1');
+        detectors.push({ kind: 'rect', x0, y0, x1, y1 });
+      },
+      mask: (text) => {
+        detectors.push({ kind: 'mask-file', path: text });
+      },
+    },
+  };
+}
+
+/** A pattern-sized weight mask from a .npy file. */
+async function maskFromFile(path: string, bf: Blockfile): Promise<Detector> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch {
+    throw new UsageError(`--mask ${path}: no such file`);
+  }
+  let decoded;
+  try {
+    decoded = decodeNpy(bytes, path);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const pixels = bf.geometry.pixelsPerFrame;
+  if (decoded.data.length !== pixels) {
+    throw new UsageError(`--mask ${path}: has shape [${decoded.header.shape.join(', ')}], the patterns are ${bf.geometry.sigShape.join('×')}`);
+  }
+  const weights = Float64Array.from(decoded.data as ArrayLike<number | bigint>, (v) => Number(v));
+  return { kind: 'mask', weights };
+}
+
+function workerCount(text: string | undefined): number {
+  if (text === undefined) return availableParallelism();
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--workers must be a whole number ≥ 0, got "${text}"`);
+  return n;
+}
+
+function requireOutput(flags: AnalysisFlags): string {
+  if (!flags.output) throw new UsageError('say where to write the result with -o OUT.npy, OUT.tiff or OUT.png');
+  outputKind(flags.output);
+  return flags.output;
+}
+
+/** Opens the file, runs one pass with a progress bar and worker threads, closes everything. */
+async function runPass(
+  file: string,
+  flags: AnalysisFlags,
+  warn: (line: string) => void,
+  build: (bf: Blockfile) => Promise<AnalysisRequest>,
+  images: (result: AnalysisResult, bf: Blockfile) => Promise<NamedImage[]>,
+): Promise<void> {
+  const output = requireOutput(flags);
+  const display = displayOptions(flags);
+  const workers = workerCount(flags.workers);
+  const bf = await openBlockfile(file);
+  let pool: AnalysisPool | undefined;
+  const bar = progressBar('analysing');
+  try {
+    for (const w of bf.warnings) warn(w.message);
+    const request = await build(bf);
+    pool = workers > 1 ? createNodeAnalysisPool(workers) : undefined;
+    const result = await analyze(bf, request, { pool, onProgress: (p) => bar.update(p.frames, p.totalFrames) });
+    bar.stop();
+    await writeImages(output, await images(result, bf), { overwrite: flags.overwrite, display });
+  } finally {
+    bar.stop();
+    await pool?.close();
+    await bf.close();
+  }
+}
+
+export async function virtualCommand(
+  file: string,
+  given: (Detector | { kind: 'mask-file'; path: string })[],
+  flags: AnalysisFlags,
+  warn: (line: string) => void,
+): Promise<void> {
+  if (given.length === 0) throw new UsageError('give at least one detector: --disk CX,CY,R, --annulus CX,CY,R1,R2, --rect X0,Y0,X1,Y1 or --mask M.npy');
+  await runPass(
+    file,
+    flags,
+    warn,
+    async (bf) => ({ virtual: await Promise.all(given.map((d) => (d.kind === 'mask-file' ? maskFromFile(d.path, bf) : d))) }),
+    async (result) => {
+      const [rows, cols] = result.scanShape;
+      return result.virtual.map((data, i) => ({ name: String(i + 1), data, rows, cols }));
+    },
+  );
+}
+
+export type PatternStatistic = 'sum' | 'mean' | 'max' | 'std';
+
+function parseRegion(text: string | undefined): ScanRegion | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split(',').map((s) => Number(s.trim()));
+  if (parts.length === 4 && parts.every(Number.isFinite)) return { kind: 'rect', x0: parts[0], y0: parts[1], x1: parts[2], y1: parts[3] };
+  if (parts.length === 3 && parts.every(Number.isFinite)) return { kind: 'disk', cx: parts[0], cy: parts[1], r: parts[2] };
+  throw new UsageError(`--region must be X0,Y0,X1,Y1 (a rectangle of scan positions) or CX,CY,R (a disk), got "${text}"`);
+}
+
+export async function patternCommand(
+  statistic: PatternStatistic,
+  file: string,
+  flags: AnalysisFlags & { region?: string },
+  warn: (line: string) => void,
+): Promise<void> {
+  const region = parseRegion(flags.region);
+  await runPass(
+    file,
+    flags,
+    warn,
+    async () => ({ patterns: { [statistic]: true, region } }),
+    async (result) => {
+      const [rows, cols] = result.patternShape;
+      return [{ name: statistic, data: result[statistic]!, rows, cols }];
+    },
+  );
+}
+
+export async function comCommand(
+  file: string,
+  flags: AnalysisFlags & { mask?: string; disk?: string; threshold?: string },
+  warn: (line: string) => void,
+): Promise<void> {
+  if (flags.mask !== undefined && flags.disk !== undefined) throw new UsageError('give --mask or --disk, not both');
+  const threshold = flags.threshold === undefined ? undefined : numbers('--threshold', flags.threshold, 1, 'a number')[0];
+  await runPass(
+    file,
+    flags,
+    warn,
+    async (bf) => {
+      let mask: Detector | undefined;
+      if (flags.mask !== undefined) mask = await maskFromFile(flags.mask, bf);
+      if (flags.disk !== undefined) {
+        const [cx, cy, r] = numbers('--disk', flags.disk, 3, 'CX,CY,R');
+        mask = { kind: 'disk', cx, cy, r };
+      }
+      return { centerOfMass: { mask, threshold } };
+    },
+    async (result) => {
+      const [rows, cols] = result.scanShape;
+      return [
+        { name: 'x', data: result.centerOfMass!.x, rows, cols },
+        { name: 'y', data: result.centerOfMass!.y, rows, cols },
+      ];
+    },
+  );
+}
+
+/** `blo navigator FILE --compute`: the stored VBF and the mean intensity of each pattern, side by side. */
+export async function computedNavigatorCommand(file: string, flags: AnalysisFlags, warn: (line: string) => void): Promise<void> {
+  await runPass(
+    file,
+    flags,
+    warn,
+    async () => ({ frameSums: true }),
+    async (result, bf) => {
+      const [rows, cols] = result.scanShape;
+      const stored = await bf.navigator();
+      const pixels = bf.geometry.pixelsPerFrame;
+      const computed = result.frameSums!.map((s) => s / pixels);
+      const storedImage = stored.data.length === rows * cols ? Float64Array.from(stored.data) : undefined;
+      if (!storedImage) warn(`${bf.name}: the stored navigator (${stored.shape.join('×')}) does not match the scan (${rows}×${cols}); writing the computed one only`);
+      return storedImage
+        ? [
+            { name: 'stored', data: storedImage, rows, cols },
+            { name: 'computed', data: computed, rows, cols },
+          ]
+        : [{ name: 'computed', data: computed, rows, cols }];
+    },
+  );
+}

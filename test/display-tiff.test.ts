@@ -1,0 +1,60 @@
+/** Display mapping (percentiles, scales, colour maps) and the TIFF encoder. */
+import { describe, expect, it } from 'vitest';
+import { colormap, percentiles, renderRgba, toIndices } from '../src/display/render.js';
+import { encodeTiff } from '../src/tiff/tiff.js';
+
+describe('display', () => {
+  it('percentiles interpolate linearly and skip NaN, as numpy.nanpercentile', () => {
+    expect(percentiles([4, 1, NaN, 3, 2], 0, 50, 100, 25)).toEqual([1, 2.5, 4, 1.75]);
+  });
+
+  it('maps the clipped range onto 0–255, NaN to 0', () => {
+    const { indices, range } = toIndices([0, 5, 10, NaN, 20], { range: [0, 10] });
+    expect(range).toEqual([0, 10]);
+    expect([...indices]).toEqual([0, 128, 255, 0, 255]);
+    expect(toIndices([0, 1, 4], { range: [0, 4], scale: 'gamma', gamma: 0.5 }).indices[1]).toBe(128);
+    expect(toIndices([0, 0.5, 1], { range: [0, 1], scale: 'log' }).indices[1]).toBe(Math.round((Math.log1p(500) / Math.log1p(1000)) * 255));
+  });
+
+  it('colour maps: 256 RGB entries, the ends of viridis as matplotlib has them', () => {
+    const viridis = colormap('viridis');
+    expect(viridis.length).toBe(768);
+    expect([...viridis.subarray(0, 3)]).toEqual([0x44, 0x01, 0x54]);
+    expect([...viridis.subarray(765)]).toEqual([0xfd, 0xe7, 0x25]);
+    expect([...renderRgba([0, 1], { range: [0, 1], cmap: 'gray' }).rgba]).toEqual([0, 0, 0, 255, 255, 255, 255, 255]);
+    expect(() => colormap('rainbow' as never)).toThrow(/unknown colour map "rainbow"/);
+  });
+});
+
+describe('TIFF encoder', () => {
+  it('writes baseline little-endian pages with the right tags and data', () => {
+    const a = Float64Array.from([1.5, -2, 3, 4, 5, 6]);
+    const b = Float64Array.from([7, 8, 9, 10, 11, 12]);
+    const bytes = encodeTiff([{ data: a, rows: 2, cols: 3 }, { data: b, rows: 2, cols: 3 }], 'virtual images');
+    const view = new DataView(bytes.buffer);
+    expect([...bytes.subarray(0, 4)]).toEqual([0x49, 0x49, 42, 0]);
+    const pages: { tags: Map<number, number>; data: Float64Array }[] = [];
+    for (let ifd = view.getUint32(4, true); ifd !== 0; ) {
+      const n = view.getUint16(ifd, true);
+      const tags = new Map<number, number>();
+      for (let k = 0; k < n; k++) {
+        const at = ifd + 2 + k * 12;
+        const type = view.getUint16(at + 2, true);
+        tags.set(view.getUint16(at, true), type === 3 ? view.getUint16(at + 8, true) : view.getUint32(at + 8, true));
+      }
+      const offset = tags.get(273)!;
+      pages.push({ tags, data: new Float64Array(bytes.slice(offset, offset + tags.get(279)!).buffer) });
+      ifd = view.getUint32(ifd + 2 + n * 12, true);
+    }
+    expect(pages.length).toBe(2);
+    expect(pages[0].tags.get(256)).toBe(3);
+    expect(pages[0].tags.get(257)).toBe(2);
+    expect(pages[0].tags.get(258)).toBe(64);
+    expect(pages[0].tags.get(339)).toBe(3);
+    expect(pages[0].data).toEqual(a);
+    expect(pages[1].data).toEqual(b);
+    const description = pages[0].tags.get(270)!;
+    expect(new TextDecoder().decode(bytes.subarray(description, description + 14))).toBe('virtual images');
+    expect(() => encodeTiff([{ data: new Uint8Array(5), rows: 2, cols: 3 }])).toThrow(/5 values for 2×3/);
+  });
+});
