@@ -18,3 +18,4 @@ export { dtypeOf, type IntensityScaling, type NumericDtype } from './writer/pixe
 export * from './analysis/index.js';
 export * from './display/index.js';
 export { encodeTiff, type TiffPage, type TiffPixels } from './tiff/tiff.js';
+export { createWebWorkerPool } from './browser/web-worker-pool.js';

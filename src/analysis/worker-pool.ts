@@ -56,6 +56,7 @@ export class WorkerPool implements AnalysisPool {
   readonly #queue: Job[] = [];
   #nextId = 0;
   #closed = false;
+  #started = 0;
 
   /** `spawn` starts one worker; workers start when first needed and stay until `close`. */
   constructor(size: number, spawn: () => WorkerPort) {
@@ -86,8 +87,14 @@ export class WorkerPool implements AnalysisPool {
     }
   }
 
+  /** Workers started so far (including replacements of crashed or cancelled ones). */
+  get started(): number {
+    return this.#started;
+  }
+
   #start(index: number): Slot {
     const port = this.#spawn();
+    this.#started++;
     const slot: Slot = { port, job: undefined };
     port.onMessage((message) => {
       const job = slot.job;

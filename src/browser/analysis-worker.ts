@@ -1,0 +1,13 @@
+/** Entry point of an analysis Web Worker: serves tasks from the pool (Blob, HTTP and shared-memory sources). */
+import { serveAnalysis, type FromWorker, type ToWorker } from '../analysis/worker-pool.js';
+
+interface WorkerScope {
+  addEventListener(type: 'message', listener: (event: MessageEvent<ToWorker>) => void): void;
+  postMessage(message: FromWorker, transfer: Transferable[]): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+serveAnalysis({
+  onMessage: (listener) => scope.addEventListener('message', (event) => listener(event.data)),
+  post: (message, transfer) => scope.postMessage(message, transfer ?? []),
+});
