@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the main job on the built-in demo dataset. Generates the demo
-// on first run, then shows what it holds and writes its virtual
-// bright-field image.
+// on first run, shows what it holds, then opens it in the browser viewer
+// (`blo view`), which serves it on 127.0.0.1 until Ctrl+C.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,6 +20,5 @@ function run(...args) {
 
 mkdirSync(dir, { recursive: true });
 if (!existsSync(demo)) run('demo', demo, '--scan', '64x64', '--size', '128', '--seed', '1');
-run('info', demo);
-run('navigator', demo, join(dir, 'navigator.png'), '--overwrite');
-console.log(`\nThe demo's virtual bright-field image is in ${join(dir, 'navigator.png')}`);
+run('info', demo, '--no-check');
+run('view', demo, ...process.argv.slice(2));

@@ -15,6 +15,7 @@ import {
 } from './commands/analysis.js';
 import { UsageError } from './errors.js';
 import { describeFailure } from './errors.js';
+import { viewCommand } from './commands/view.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const warn = (line: string) => process.stderr.write(`warning: ${line}\n`);
@@ -110,6 +111,14 @@ export function buildProgram(): Command {
       .option('--mask <M.npy>', 'weights per pattern pixel')
       .option('--threshold <value>', 'pixels below this value count as zero'),
   ).action((file: string, options: AnalysisFlags & { mask?: string; disk?: string; threshold?: string }) => comCommand(file, options, warn));
+
+  program
+    .command('view')
+    .description('explore a blockfile in the browser viewer, served on 127.0.0.1 behind a random token')
+    .argument('<file>', 'a .blo file')
+    .option('--port <n>', 'port to listen on (default: any free port)')
+    .option('--no-open', 'print the URL only; do not open a browser')
+    .action((file: string, options: { port?: string; open?: boolean }) => viewCommand(file, options, out));
 
   program
     .command('demo')

@@ -1,0 +1,36 @@
+/** `blo view FILE.blo [--port N] [--no-open]`: the viewer in a browser, served from this machine only. */
+import { spawn } from 'node:child_process';
+import { startViewServer } from '../../node/view-server.js';
+import { UsageError } from '../errors.js';
+
+function openBrowser(url: string): void {
+  const [command, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(command, args, { stdio: 'ignore', detached: true });
+    child.on('error', () => undefined); // no browser to open: the printed URL is enough
+    child.unref();
+  } catch {
+    // as above
+  }
+}
+
+export async function viewCommand(file: string, options: { port?: string; open?: boolean }, out: (line: string) => void): Promise<void> {
+  let port: number | undefined;
+  if (options.port !== undefined) {
+    port = Number(options.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, got "${options.port}"`);
+  }
+  const server = await startViewServer(file, { port });
+  out(`Serving ${file} at 127.0.0.1 only. Open this URL (it carries the access token):`);
+  out(`    ${server.url}`);
+  out('Press Ctrl+C to stop.');
+  if (options.open !== false) openBrowser(server.url);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      void server.close().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,294 @@
+/**
+ * The viewer end to end in real headless Chromium, and the `blo view`
+ * server. Screenshots go to test-artifacts/ for people to look at.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { encodeFrameRecord } from '../src/format/frame.js';
+import { encodeHeader, HEADER_SIZE } from '../src/format/header.js';
+import { planBlockfile } from '../src/writer/stream-writer.js';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyze } from '../src/analysis/engine.js';
+import { renderRgba } from '../src/display/render.js';
+import { openBlockfile } from '../src/node/open.js';
+import { startViewServer, MAX_RANGE_BYTES, type ViewServer } from '../src/node/view-server.js';
+import { decodeNpy } from '../src/npy/npy.js';
+import type { Blockfile } from '../src/reader/blockfile.js';
+import { CHROMIUM } from './helpers/browser.js';
+import { blo, tempDir } from './helpers/cli.js';
+import { REPO_ROOT } from './helpers/fixtures.js';
+
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
+const VIEWER = join(REPO_ROOT, 'dist', 'viewer');
+const { dir, cleanup } = tempDir();
+const file = join(dir, 'grains.blo');
+let bf: Blockfile;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const made = blo('demo', file, '--scan', '24x32', '--size', '64', '--seed', '2');
+  if (made.status !== 0) throw new Error(made.stderr);
+  bf = await openBlockfile(file);
+});
+afterAll(async () => {
+  await bf?.close();
+  cleanup();
+});
+
+/** A raw HTTP GET (fetch would fix the Host header for us). */
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks), headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('blo view server', () => {
+  let server: ViewServer;
+  beforeAll(async () => {
+    server = await startViewServer(file, { viewerDir: VIEWER });
+  });
+  afterAll(() => server.close());
+  const base = () => `http://127.0.0.1:${server.port}`;
+
+  it('listens on the loopback interface only and wants the token', async () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32}&file=grains\.blo$/);
+    expect((await get(`${base()}/`)).status).toBe(401);
+    expect((await get(`${base()}/files/grains.blo`)).status).toBe(401);
+    expect((await get(`${base()}/?token=nope`)).status).toBe(403);
+    expect((await get(`${base()}/files/grains.blo`, { Cookie: 'blo_token=nope' })).status).toBe(403);
+    const ok = await get(server.url);
+    expect(ok.status).toBe(200);
+    expect(String(ok.headers['set-cookie'])).toMatch(/blo_token=.*HttpOnly; SameSite=Strict/);
+    // A page elsewhere that rebinds a DNS name onto 127.0.0.1 is refused by the Host check.
+    expect((await get(server.url, { Host: `evil.example:${server.port}` })).status).toBe(403);
+  });
+
+  it('serves the one file by Range, bounded, and nothing else', async () => {
+    const auth = { Cookie: `blo_token=${server.token}` };
+    const bytes = readFileSync(file);
+    const part = await get(`${base()}/files/grains.blo`, { ...auth, Range: 'bytes=100-199' });
+    expect(part.status).toBe(206);
+    expect(part.headers['content-range']).toBe(`bytes 100-199/${bytes.length}`);
+    expect(part.body).toEqual(bytes.subarray(100, 200));
+    expect((await get(`${base()}/files/grains.blo`, { ...auth, Range: `bytes=0-${MAX_RANGE_BYTES}` })).status).toBe(416);
+    expect((await get(`${base()}/files/grains.blo`, { ...auth, Range: 'bytes=0-1,5-6' })).status).toBe(416);
+    for (const path of ['/files/other.blo', '/files/../package.json', '/assets/../../package.json', '/assets/%2e%2e/%2e%2e/package.json', '/assets/', '/etc/passwd', '/files/']) {
+      expect((await get(`${base()}${path}`, auth)).status, path).toBe(404);
+    }
+    expect((await get(`${base()}/files/grains.blo`, { ...auth, Range: 'bytes=0-0' })).body.length).toBe(1);
+  });
+});
+
+describe('blo view command', () => {
+  let child: ChildProcess;
+  afterAll(() => child?.kill('SIGTERM'));
+
+  it('prints a URL with the token and serves until stopped', async () => {
+    child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'blo.js'), 'view', file, '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        text += c;
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(text);
+        if (m) resolve(m[1]);
+      });
+      child.on('exit', () => reject(new Error(`blo view exited: ${text}`)));
+    });
+    expect((await get(url)).status).toBe(200);
+    expect((await get(url.replace(/token=[^&]+/, 'token=wrong'))).status).toBe(403);
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+
+  it('fails with one line for a missing file', () => {
+    const result = blo('view', join(dir, 'absent.blo'), '--no-open');
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(`blo: ${join(dir, 'absent.blo')}: no such file`);
+  });
+});
+
+if (!CHROMIUM) console.warn('skipping the viewer tests in Chromium: no chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
+
+describe.skipIf(!CHROMIUM)('viewer in Chromium', () => {
+  let browser: Browser;
+  let server: ViewServer;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    server = await startViewServer(file, { viewerDir: VIEWER });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1500, height: 950 }, acceptDownloads: true });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** The canvas pixels of a view, as RGBA. */
+  async function canvasPixels(name: string): Promise<number[]> {
+    return page.evaluate((testId) => {
+      const canvas = document.querySelector(`[data-testid="${testId}"]`) as HTMLCanvasElement;
+      return Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data);
+    }, `${name}-canvas`);
+  }
+
+  /** Screen point of pixel (x, y) of a view. */
+  async function screenPoint(name: string, x: number, y: number, cols: number, rows: number): Promise<{ x: number; y: number }> {
+    const box = (await page.getByTestId(`${name}-overlay`).boundingBox())!;
+    return { x: box.x + ((x + 0.5) / cols) * box.width, y: box.y + ((y + 0.5) / rows) * box.height };
+  }
+
+  async function expectPatternShown(x: number, y: number): Promise<void> {
+    await expect.poll(() => page.getByTestId('pattern-label').textContent()).toBe(`pattern at x ${x} y ${y}`);
+    const { rgba } = renderRgba(await bf.frameAt(y, x), { cmap: 'gray', scale: 'linear', percentiles: [0.5, 99.5] });
+    expect(await canvasPixels('pattern')).toEqual(Array.from(rgba));
+  }
+
+  it('opens a local file lazily, shows header and navigator, and the pattern under a click', async () => {
+    // The viewer page alone, without a served file: the user picks one.
+    await page.goto(server.url.replace(/&file=.*/, ''));
+    await page.getByTestId('file-input').setInputFiles(file);
+    await expect.poll(() => page.getByTestId('file-name').textContent()).toBe('grains.blo');
+    await expect.poll(() => page.getByTestId('navigator-label').textContent()).toBe('stored virtual bright field (VBF)');
+    expect(await page.getByTestId('info').textContent()).toMatch(/24 × 32 positions/);
+    const stored = await bf.navigator();
+    expect(await canvasPixels('navigator')).toEqual(Array.from(renderRgba(stored.data, {}).rgba));
+
+    const p = await screenPoint('navigator', 5, 7, 32, 24);
+    await page.mouse.click(p.x, p.y);
+    await expect.poll(() => page.getByTestId('position').textContent()).toMatch(/^x 5 y 7 \(pinned\)/);
+    await expectPatternShown(5, 7);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    await expectPatternShown(6, 8);
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-pattern.png') });
+  }, 60_000);
+
+  it('computes the virtual image of a disk drawn on the pattern, in Web Workers, equal to the library', async () => {
+    await page.getByTestId('detector-disk').click();
+    const from = await screenPoint('pattern', 32, 30, 64, 64);
+    const to = await screenPoint('pattern', 32 + 9, 30, 64, 64);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move((from.x + to.x) / 2, from.y, { steps: 3 });
+    await page.mouse.move(to.x, to.y, { steps: 3 });
+    await page.mouse.up();
+    await expect.poll(() => page.getByTestId('detector').textContent()).toBe('disk cx 32 cy 30 r 9');
+    await expect.poll(() => page.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toBe('virtual image: disk cx 32 cy 30 r 9');
+    const expected = (await analyze(bf, { virtual: [{ kind: 'disk', cx: 32, cy: 30, r: 9 }] })).virtual[0];
+    expect(await canvasPixels('navigator')).toEqual(Array.from(renderRgba(expected, {}).rgba));
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('navigator-save-npy').click()]);
+    const saved = join(dir, 'virtual.npy');
+    await download.saveAs(saved);
+    const { header, data } = decodeNpy(readFileSync(saved));
+    expect(header.shape).toEqual([24, 32]);
+    expect(data).toEqual(expected);
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-virtual-disk.png') });
+  }, 60_000);
+
+  it('gives the sum pattern of a scan region, colour maps and the current pattern as .npy', async () => {
+    await page.getByTestId('region-rect').click();
+    const a = await screenPoint('navigator', 2, 3, 32, 24);
+    const b = await screenPoint('navigator', 9, 8, 32, 24);
+    await page.mouse.move(a.x, a.y);
+    await page.mouse.down();
+    await page.mouse.move(b.x, b.y, { steps: 4 });
+    await page.mouse.up();
+    await expect.poll(() => page.getByTestId('pattern-label').textContent(), { timeout: 20_000 }).toBe('sum of the region (48 patterns)');
+    const region = { kind: 'rect', x0: 2, y0: 3, x1: 10, y1: 9 } as const;
+    const expected = (await analyze(bf, { patterns: { sum: true, region } })).sum!;
+    await page.getByTestId('pattern-cmap').selectOption('inferno');
+    await page.getByTestId('pattern-scale').selectOption('log');
+    expect(await canvasPixels('pattern')).toEqual(Array.from(renderRgba(expected, { cmap: 'inferno', scale: 'log', percentiles: [0.5, 99.5] }).rgba));
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('pattern-save-npy').click()]);
+    const saved = join(dir, 'sum.npy');
+    await download.saveAs(saved);
+    expect(decodeNpy(readFileSync(saved)).data).toEqual(expected);
+    await page.getByTestId('navigator-cmap').selectOption('viridis');
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-region-sum.png') });
+    expect(errors, errors.join('\n')).toEqual([]);
+  }, 60_000);
+
+  it('opens a 21 GB file at once: header, stored VBF and the frames shown only', async () => {
+    // A sparse file: a 1024 × 1024 scan of 144² patterns, with the VBF and the frames around the centre written.
+    const huge = join(dir, 'huge.blo');
+    const plan = planBlockfile({ nx: 1024, ny: 1024, dpSize: 144, note: 'sparse test file' }, huge);
+    const fd = openSync(huge, 'w');
+    try {
+      writeSync(fd, encodeHeader(plan.header), 0, HEADER_SIZE, 0);
+      writeSync(fd, plan.noteBytes, 0, plan.noteBytes.length, HEADER_SIZE);
+      const vbf = Uint8Array.from({ length: 1024 * 1024 }, (_, i) => ((i % 1024) ^ (i >> 10)) & 0xff);
+      writeSync(fd, vbf, 0, vbf.length, plan.header.Data_offset_1);
+      const pixels = Uint8Array.from({ length: 144 * 144 }, (_, i) => (i * 3) & 0xff);
+      const record = new Uint8Array(plan.recordSize);
+      for (let y = 510; y <= 514; y++) {
+        for (let x = 510; x <= 514; x++) {
+          const index = y * 1024 + x;
+          encodeFrameRecord(record, 0, index, pixels);
+          writeSync(fd, record, 0, record.length, plan.header.Data_offset_2 + index * plan.recordSize);
+        }
+      }
+      ftruncateSync(fd, plan.fileSize);
+    } finally {
+      closeSync(fd);
+    }
+    expect(plan.fileSize).toBeGreaterThan(20 * 2 ** 30);
+    const big = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    try {
+      await big.goto(server.url.replace(/&file=.*/, ''));
+      await big.getByTestId('file-input').setInputFiles(huge);
+      await expect.poll(() => big.getByTestId('pattern-label').textContent(), { timeout: 20_000 }).toBe('pattern at x 512 y 512');
+      expect(await big.getByTestId('navigator-label').textContent()).toBe('stored virtual bright field (VBF)');
+      expect(await big.getByTestId('info').textContent()).toMatch(/1024 × 1024 positions/);
+      await big.keyboard.press('ArrowUp');
+      await expect.poll(() => big.getByTestId('pattern-label').textContent()).toBe('pattern at x 512 y 511');
+      await big.screenshot({ path: join(ARTIFACTS, 'viewer-21GB.png') });
+    } finally {
+      await big.close();
+    }
+  }, 60_000);
+
+  it('opens the demo dataset that `blo view` serves, read by HTTP Range with the token', async () => {
+    // The dataset `npm start` shows: blo demo's defaults.
+    const demo = join(dir, 'demo.blo');
+    expect(blo('demo', demo).status).toBe(0);
+    const demoServer = await startViewServer(demo, { viewerDir: VIEWER });
+    const served = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    try {
+      await served.goto(demoServer.url);
+      await expect.poll(() => served.getByTestId('file-name').textContent()).toBe('demo.blo');
+      await expect.poll(() => served.getByTestId('pattern-label').textContent()).toBe('pattern at x 32 y 32');
+      await served.getByTestId('compute-com').click();
+      await expect.poll(() => served.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toBe('centre of mass x (pixels)');
+      await served.screenshot({ path: join(ARTIFACTS, 'viewer-demo-com.png') });
+      await served.getByTestId('detector-annulus').click();
+      const box = (await served.getByTestId('pattern-overlay').boundingBox())!;
+      const c = { x: box.x + (64 / 128) * box.width, y: box.y + (64 / 128) * box.height };
+      await served.mouse.move(c.x, c.y);
+      await served.mouse.down();
+      await served.mouse.move(c.x + (40 / 128) * box.width, c.y, { steps: 4 });
+      await served.mouse.up();
+      await expect.poll(() => served.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toMatch(/^virtual image: annulus/);
+      await served.getByTestId('navigator-cmap').selectOption('magma');
+      await served.screenshot({ path: join(ARTIFACTS, 'viewer-demo-annulus.png') });
+    } finally {
+      await served.close();
+      await demoServer.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,349 @@
+/**
+ * The viewer: a blockfile's navigator and patterns side by side, virtual
+ * detectors and scan regions computed by the analysis engine in Web Workers.
+ * Everything is read lazily from the File (or URL) given; nothing is uploaded.
+ */
+import { analyze, type AnalysisPool } from '../../src/analysis/engine.js';
+import { radialProfile } from '../../src/analysis/profile.js';
+import type { AnalysisRequest, AnalysisResult, ScanRegion } from '../../src/analysis/request.js';
+import { createWebWorkerPool } from '../../src/browser/web-worker-pool.js';
+import type { Blockfile } from '../../src/reader/blockfile.js';
+import { downloadsFor } from './panel-exports.js';
+import { element, format, ImageView } from './image-view.js';
+import { drawProfile } from './profile-plot.js';
+import { describeShape, shapeToDetector, ShapeEditor, type Shape, type ShapeKind } from './shapes.js';
+import { renderInfo } from './info.js';
+
+type NavigatorMode = 'stored' | 'computed' | 'virtual' | 'com-x' | 'com-y';
+type PatternMode = 'position' | 'sum' | 'mean' | 'max' | 'std';
+
+function toolbar(parent: HTMLElement, label: string): HTMLElement {
+  const bar = element('div', { class: 'toolbar' });
+  bar.append(element('span', { class: 'label' }, label));
+  parent.append(bar);
+  return bar;
+}
+
+function toolButtons<T extends string>(bar: HTMLElement, name: string, choices: [T | 'none', string][], onPick: (choice: T | undefined) => void): () => void {
+  const buttons = choices.map(([value, text]) => {
+    const b = element('button', { 'data-testid': `${name}-${value}` }, text);
+    b.addEventListener('click', () => {
+      buttons.forEach((x) => x.classList.toggle('active', x === b));
+      onPick(value === 'none' ? undefined : (value as T));
+    });
+    bar.append(b);
+    return b;
+  });
+  buttons[0].classList.add('active');
+  return () => buttons.forEach((x, i) => x.classList.toggle('active', i === 0));
+}
+
+export class Viewer {
+  readonly bf: Blockfile;
+  readonly scanRows: number;
+  readonly scanCols: number;
+  readonly patternRows: number;
+  readonly patternCols: number;
+  readonly navigator: ImageView;
+  readonly pattern: ImageView;
+  readonly #pool: AnalysisPool;
+  readonly #detector: ShapeEditor;
+  readonly #region: ShapeEditor;
+  readonly #marker: SVGRectElement;
+  readonly #navMode: HTMLSelectElement;
+  readonly #patternMode: HTMLSelectElement;
+  readonly #position: HTMLElement;
+  readonly #detectorReadout: HTMLElement;
+  readonly #profileCanvas: HTMLCanvasElement;
+  readonly #profileLog: HTMLInputElement;
+  readonly #status: { text: HTMLElement; progress: HTMLProgressElement; cancel: HTMLButtonElement };
+  #stored: Uint8Array | undefined;
+  #computedNav: Float64Array | undefined;
+  #virtual: { values: Float64Array; label: string } | undefined;
+  #com: AnalysisResult['centerOfMass'];
+  #stats: { key: string; result: AnalysisResult } | undefined;
+  #x = 0;
+  #y = 0;
+  #pinned = false;
+  #frameRequest = 0;
+  #jobs = new Map<string, AbortController>();
+  #shownPattern: { values: ArrayLike<number>; label: string } | undefined;
+
+  constructor(bf: Blockfile, status: { text: HTMLElement; progress: HTMLProgressElement; cancel: HTMLButtonElement }) {
+    this.bf = bf;
+    this.#status = status;
+    const nav = bf.geometry.navShape;
+    const sig = bf.geometry.sigShape;
+    this.scanCols = nav[nav.length - 1];
+    this.scanRows = bf.geometry.frameCount / this.scanCols;
+    this.patternCols = sig[sig.length - 1];
+    this.patternRows = bf.geometry.pixelsPerFrame / this.patternCols;
+    this.#pool = createWebWorkerPool(() => new Worker(new URL('../../src/browser/analysis-worker.ts', import.meta.url), { type: 'module' }));
+
+    // Navigator panel.
+    const navPanel = document.getElementById('navigator-panel')!;
+    navPanel.replaceChildren(element('h2', {}, 'Scan'));
+    const navBar = toolbar(navPanel, 'show');
+    this.#navMode = element('select', { 'data-testid': 'navigator-mode' });
+    for (const [v, t] of [['stored', 'stored VBF'], ['computed', 'mean intensity'], ['virtual', 'virtual image'], ['com-x', 'centre of mass x'], ['com-y', 'centre of mass y']]) {
+      this.#navMode.append(element('option', { value: v }, t));
+    }
+    this.#navMode.addEventListener('change', () => void this.#showNavigator(this.#navMode.value as NavigatorMode));
+    const computeMean = element('button', { 'data-testid': 'compute-mean' }, 'mean intensity');
+    computeMean.addEventListener('click', () => void this.#computeMean());
+    const computeCom = element('button', { 'data-testid': 'compute-com' }, 'centre of mass');
+    computeCom.addEventListener('click', () => void this.#computeCom());
+    navBar.append(this.#navMode, computeMean, computeCom);
+    const regionBar = toolbar(navPanel, 'region');
+    const resetRegionTool = toolButtons<'rect' | 'disk'>(regionBar, 'region', [['none', 'none'], ['rect', 'rectangle'], ['disk', 'disk']], (tool) => {
+      this.#region.tool = tool;
+    });
+    const clearRegion = element('button', { 'data-testid': 'region-clear' }, 'clear');
+    clearRegion.addEventListener('click', () => {
+      this.#region.set(undefined);
+      resetRegionTool();
+      this.#region.tool = undefined;
+      this.#stats = undefined;
+      void this.#showPattern();
+    });
+    regionBar.append(clearRegion);
+    this.navigator = new ImageView(navPanel, 'navigator');
+    this.#position = element('div', { class: 'readout', 'data-testid': 'position' });
+    navPanel.append(this.#position);
+    navPanel.append(downloadsFor('navigator', () => this.#navigatorExport()));
+    const step = bf.axes.filter((a) => a.navigate).at(-1);
+    if (step) this.navigator.setCalibration(step.scale, step.units);
+
+    this.#marker = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+    this.#marker.setAttribute('class', 'marker');
+    this.navigator.overlay.append(this.#marker);
+    this.#region = new ShapeEditor(this.navigator, 'region', (_shape, final) => final && this.#onRegion());
+    this.navigator.overlay.addEventListener('pointermove', (e) => {
+      if (this.#region.busy || !this.navigator.image || this.#pinned) return;
+      this.#moveTo(this.navigator.toPixel(e), false);
+    });
+    this.navigator.overlay.addEventListener('click', (e) => {
+      if (this.#region.tool || !this.navigator.image) return;
+      const p = this.navigator.toPixel(e);
+      const same = this.#pinned && Math.round(p.x) === this.#x && Math.round(p.y) === this.#y;
+      this.#pinned = !same;
+      this.#moveTo(p, true);
+    });
+    window.addEventListener('keydown', (e) => {
+      const step = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[e.key];
+      if (!step || (e.target as HTMLElement).tagName === 'INPUT' || (e.target as HTMLElement).tagName === 'SELECT') return;
+      e.preventDefault();
+      this.#pinned = true;
+      this.#moveTo({ x: this.#x + step[0], y: this.#y + step[1] }, true);
+    });
+
+    // Pattern panel.
+    const patternPanel = document.getElementById('pattern-panel')!;
+    patternPanel.replaceChildren(element('h2', {}, 'Pattern'));
+    const patternBar = toolbar(patternPanel, 'show');
+    this.#patternMode = element('select', { 'data-testid': 'pattern-mode' });
+    for (const [v, t] of [['position', 'at the position'], ['sum', 'sum'], ['mean', 'mean'], ['max', 'maximum'], ['std', 'standard deviation']]) {
+      this.#patternMode.append(element('option', { value: v }, t));
+    }
+    this.#patternMode.addEventListener('change', () => void this.#showPattern());
+    patternBar.append(this.#patternMode, element('span', { class: 'label' }, '(of the region, or of the whole scan)'));
+    const detectorBar = toolbar(patternPanel, 'detector');
+    toolButtons<ShapeKind>(detectorBar, 'detector', [['none', 'none'], ['point', 'point'], ['disk', 'disk'], ['annulus', 'annulus'], ['rect', 'rectangle']], (tool) => {
+      this.#detector.tool = tool;
+    });
+    this.pattern = new ImageView(patternPanel, 'pattern');
+    const dp = bf.axes.filter((a) => !a.navigate).at(-1);
+    if (dp) this.pattern.setCalibration(dp.scale, dp.units);
+    this.#detectorReadout = element('div', { class: 'readout', 'data-testid': 'detector' });
+    patternPanel.append(this.#detectorReadout);
+    this.#detector = new ShapeEditor(this.pattern, 'detector', (shape, final) => {
+      this.#detectorReadout.textContent = shape ? describeShape(shape) : '';
+      if (final && shape) void this.#computeVirtual(shape);
+      if (final) this.#drawProfile();
+    });
+    patternPanel.append(downloadsFor('pattern', () => this.#patternExport()));
+    const profileBar = toolbar(patternPanel, 'radial profile');
+    this.#profileLog = element('input', { type: 'checkbox', 'data-testid': 'profile-log' });
+    this.#profileLog.addEventListener('change', () => this.#drawProfile());
+    profileBar.append(this.#profileLog, element('span', { class: 'label' }, 'log'), element('span', { class: 'label' }, 'about the detector centre, else the pattern centre'));
+    this.#profileCanvas = element('canvas', { class: 'profile', 'data-testid': 'profile' });
+    patternPanel.append(this.#profileCanvas);
+
+    document.getElementById('info')!.replaceChildren(renderInfo(bf));
+  }
+
+  async start(): Promise<void> {
+    const stored = await this.bf.navigator();
+    this.#stored = stored.data.length === this.scanRows * this.scanCols ? stored.data : undefined;
+    if (!this.#stored) {
+      this.#navMode.value = 'computed';
+      await this.#computeMean();
+    } else {
+      await this.#showNavigator('stored');
+    }
+    this.#moveTo({ x: Math.floor(this.scanCols / 2), y: Math.floor(this.scanRows / 2) }, true);
+  }
+
+  async #showNavigator(mode: NavigatorMode): Promise<void> {
+    this.#navMode.value = mode;
+    const values =
+      mode === 'stored' ? this.#stored : mode === 'computed' ? this.#computedNav : mode === 'virtual' ? this.#virtual?.values : mode === 'com-x' ? this.#com?.x : this.#com?.y;
+    if (!values) {
+      if (mode === 'computed') return this.#computeMean();
+      if (mode === 'com-x' || mode === 'com-y') return this.#computeCom();
+      this.#setStatus('draw a detector on the pattern to compute a virtual image');
+      return;
+    }
+    const labels: Record<NavigatorMode, string> = {
+      stored: 'stored virtual bright field (VBF)',
+      computed: 'mean intensity of each pattern',
+      virtual: `virtual image: ${this.#virtual?.label}`,
+      'com-x': 'centre of mass x (pixels)',
+      'com-y': 'centre of mass y (pixels)',
+    };
+    this.navigator.show({ values, rows: this.scanRows, cols: this.scanCols, label: labels[mode] });
+  }
+
+  #moveTo(p: { x: number; y: number }, force: boolean): void {
+    const x = Math.min(this.scanCols - 1, Math.max(0, Math.round(p.x)));
+    const y = Math.min(this.scanRows - 1, Math.max(0, Math.round(p.y)));
+    if (!force && x === this.#x && y === this.#y) return;
+    this.#x = x;
+    this.#y = y;
+    for (const [k, v] of Object.entries({ x: x - 0.5, y: y - 0.5, width: 1, height: 1 })) this.#marker.setAttribute(k, String(v));
+    this.#position.textContent = `x ${x} y ${y}${this.#pinned ? ' (pinned)' : ''} · frame ${y * this.scanCols + x}`;
+    if (this.#patternMode.value === 'position') void this.#showPattern();
+  }
+
+  async #showPattern(): Promise<void> {
+    const mode = this.#patternMode.value as PatternMode;
+    const request = ++this.#frameRequest;
+    let values: ArrayLike<number>;
+    let label: string;
+    if (mode === 'position') {
+      values = await this.bf.frameAt(this.#y, this.#x);
+      label = `pattern at x ${this.#x} y ${this.#y}`;
+    } else {
+      const stats = await this.#regionStatistics();
+      if (!stats) return;
+      values = stats[mode]!;
+      label = `${mode} of ${this.#region.shape ? 'the region' : 'the whole scan'} (${stats.framesInRegion} patterns)`;
+    }
+    if (request !== this.#frameRequest) return; // a newer request has been made meanwhile
+    this.#shownPattern = { values, label };
+    this.pattern.show({ values, rows: this.patternRows, cols: this.patternCols, label });
+    this.#drawProfile();
+  }
+
+  #drawProfile(): void {
+    if (!this.#shownPattern) return;
+    const d = this.#detector.shape;
+    const [cx, cy] = d && (d.kind === 'disk' || d.kind === 'annulus') ? [d.cx, d.cy] : [(this.patternCols - 1) / 2, (this.patternRows - 1) / 2];
+    drawProfile(this.#profileCanvas, radialProfile(this.#shownPattern.values, this.patternRows, this.patternCols, cx, cy), this.#profileLog.checked);
+  }
+
+  #regionOf(shape: Shape | undefined): ScanRegion | undefined {
+    if (!shape) return undefined;
+    if (shape.kind === 'disk') return { kind: 'disk', cx: shape.cx, cy: shape.cy, r: shape.r };
+    if (shape.kind === 'rect') return { kind: 'rect', x0: shape.x0, y0: shape.y0, x1: shape.x1, y1: shape.y1 };
+    return undefined;
+  }
+
+  async #regionStatistics(): Promise<AnalysisResult | undefined> {
+    const region = this.#regionOf(this.#region.shape);
+    const key = JSON.stringify(region ?? 'all');
+    if (this.#stats?.key === key) return this.#stats.result;
+    const result = await this.#run('patterns', 'pattern statistics', { patterns: { sum: true, mean: true, max: true, std: true, region } });
+    if (result) this.#stats = { key, result };
+    return result;
+  }
+
+  #onRegion(): void {
+    if (this.#patternMode.value === 'position') this.#patternMode.value = 'sum';
+    void this.#showPattern();
+  }
+
+  async #computeVirtual(shape: Shape): Promise<void> {
+    const result = await this.#run('virtual', 'virtual image', { virtual: [shapeToDetector(shape)] });
+    if (!result) return;
+    this.#virtual = { values: result.virtual[0], label: describeShape(shape) };
+    await this.#showNavigator('virtual');
+  }
+
+  async #computeMean(): Promise<void> {
+    const result = await this.#run('mean', 'mean intensity', { frameSums: true });
+    if (!result) return;
+    this.#computedNav = result.frameSums!.map((s) => s / this.bf.geometry.pixelsPerFrame);
+    await this.#showNavigator('computed');
+  }
+
+  async #computeCom(): Promise<void> {
+    const result = await this.#run('com', 'centre of mass', { centerOfMass: true });
+    if (!result) return;
+    this.#com = result.centerOfMass;
+    await this.#showNavigator(this.#navMode.value === 'com-y' ? 'com-y' : 'com-x');
+  }
+
+  /** Runs one analysis pass in the workers; a new job of the same kind cancels the previous one. */
+  async #run(kind: string, label: string, request: AnalysisRequest): Promise<AnalysisResult | undefined> {
+    this.#jobs.get(kind)?.abort(new Error('superseded'));
+    const abort = new AbortController();
+    this.#jobs.set(kind, abort);
+    const { progress, cancel } = this.#status;
+    progress.hidden = false;
+    cancel.hidden = false;
+    progress.value = 0;
+    cancel.onclick = () => abort.abort(new Error('cancelled'));
+    this.#setStatus(`computing ${label}…`);
+    const started = performance.now();
+    try {
+      const result = await analyze(this.bf, request, {
+        pool: this.#pool,
+        signal: abort.signal,
+        onProgress: ({ frames, totalFrames }) => {
+          progress.value = frames / totalFrames;
+        },
+      });
+      this.#setStatus(`${label}: ${format((performance.now() - started) / 1000)} s`);
+      return result;
+    } catch (error) {
+      if (abort.signal.aborted) {
+        if ((abort.signal.reason as Error)?.message !== 'superseded') this.#setStatus(`${label} cancelled`);
+      } else {
+        this.#setStatus(`${label} failed: ${(error as Error).message}`, true);
+      }
+      return undefined;
+    } finally {
+      if (this.#jobs.get(kind) === abort) {
+        this.#jobs.delete(kind);
+        if (this.#jobs.size === 0) {
+          progress.hidden = true;
+          cancel.hidden = true;
+        }
+      }
+    }
+  }
+
+  #setStatus(text: string, error = false): void {
+    this.#status.text.textContent = text;
+    this.#status.text.classList.toggle('warning', error);
+  }
+
+  #navigatorExport() {
+    const image = this.navigator.image!;
+    const name = this.#navMode.value;
+    return { canvas: this.navigator.canvas, values: image.values, rows: image.rows, cols: image.cols, name, description: image.label };
+  }
+
+  #patternExport() {
+    const image = this.pattern.image!;
+    const name = this.#patternMode.value === 'position' ? `pattern-x${this.#x}-y${this.#y}` : `pattern-${this.#patternMode.value}`;
+    return { canvas: this.pattern.canvas, values: image.values, rows: image.rows, cols: image.cols, name, description: image.label };
+  }
+
+  async close(): Promise<void> {
+    for (const job of this.#jobs.values()) job.abort(new Error('closed'));
+    await this.#pool.close();
+    await this.bf.close();
+  }
+}
