@@ -147,7 +147,9 @@ describe('analysis equals the reference computation', () => {
     const server = await serveBytes(bytes);
     const sources: ByteSource[] = [new BlobSource(new Blob([bytes as Uint8Array<ArrayBuffer>]), 'scan.blo'), await HttpSource.open(server.url)];
     try {
-      await checkAgainstReference(await openBlockfile(path));
+      const fromFile = await openBlockfile(path);
+      await checkAgainstReference(fromFile);
+      await fromFile.close();
       for (const source of sources) await checkAgainstReference(await Blockfile.open(source));
     } finally {
       await server.close();

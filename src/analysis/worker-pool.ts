@@ -69,11 +69,45 @@ export class WorkerPool implements AnalysisPool {
     if (this.#closed) return Promise.reject(new Error('the analysis worker pool is closed'));
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const job: Job = { id: this.#nextId++, task, onFrames, resolve, reject, signal };
-      signal?.addEventListener('abort', () => this.#cancel(job), { once: true });
+      const job: Job = {
+        id: this.#nextId++,
+        task,
+        onFrames,
+        resolve: (partial) => (this.#forget(job), resolve(partial)),
+        reject: (error) => (this.#forget(job), reject(error)),
+        signal,
+      };
+      if (signal) this.#watch(signal, job);
       this.#queue.push(job);
       this.#dispatch();
     });
+  }
+
+  /** Jobs by the signal that cancels them: one listener per signal, however many tasks share it. */
+  readonly #watched = new Map<AbortSignal, { jobs: Set<Job>; onAbort: () => void }>();
+
+  #watch(signal: AbortSignal, job: Job): void {
+    let entry = this.#watched.get(signal);
+    if (!entry) {
+      const jobs = new Set<Job>();
+      const onAbort = () => {
+        for (const j of [...jobs]) this.#cancel(j);
+      };
+      entry = { jobs, onAbort };
+      this.#watched.set(signal, entry);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    entry.jobs.add(job);
+  }
+
+  #forget(job: Job): void {
+    const entry = job.signal && this.#watched.get(job.signal);
+    if (!entry) return;
+    entry.jobs.delete(job);
+    if (entry.jobs.size === 0) {
+      job.signal!.removeEventListener('abort', entry.onAbort);
+      this.#watched.delete(job.signal!);
+    }
   }
 
   #dispatch(): void {
