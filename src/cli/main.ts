@@ -48,14 +48,22 @@ export function buildProgram(): Command {
 
   program
     .command('convert')
-    .description('convert by extension: FILE.blo to OUT.npy, or IN.npy / IN.blo to OUT.blo')
-    .argument('<input>', 'input file (.blo or .npy)')
-    .argument('<output>', 'output file (.npy or .blo)')
+    .description(
+      'convert by extension: .blo, .npy, .hspy, .zspy, .zarr or .tif to .blo or .npy; .blo to .hspy, .zspy, .zarr (HyperSpy, Dask), .tif (stack) or .png',
+    )
+    .argument('<input>', 'input: .blo, .npy, .hspy, .zspy, .zarr, .tif/.tiff')
+    .argument('<output>', 'output: .blo, .npy, .hspy, .zspy, .zarr, .tif/.tiff, .png')
     .option('--intensity-scaling <how>', 'for .blo output: dtype, minmax, crop or LO,HI (default: cast to uint8)')
     .option('--navigator <what>', 'for .blo output: the stored VBF: mean (default), none or NAV.npy')
     .option('--bits <8|16>', 'for .blo output: pixel depth (16 writes format 1.3, unscaled)')
     .option('--scan-step <nm>', 'for .blo output: scan step in nm, or NMY,NMX')
     .option('--calibration <cm>', 'for .blo output: pattern pixel size in cm')
+    .option('--png <what>', 'for .png output: navigator (default), pattern (with --frame) or montage')
+    .option('--frame <y,x>', 'for --png pattern: the scan position')
+    .option('--every <n>', 'for --png montage: every n-th scan position (default: fit 4096 pixels)')
+    .option('--cmap <name>', 'for .png output: gray, viridis, inferno, magma, cividis')
+    .option('--scale <how>', 'for .png output: linear, log, gamma or gamma:G')
+    .option('--percentiles <lo,hi>', 'for .png output: contrast clip (default 0.5,99.5)')
     .option('--overwrite', 'replace an existing output file')
     .action((input: string, output: string, options: ConvertOptions) => convertCommand(input, output, options, warn));
 

@@ -36,7 +36,8 @@ export type BlockfileWarningCode =
   | 'NON_FINITE_HEADER'
   | 'UNITS'
   | 'OVERFLOW'
-  | 'NOTE_TRUNCATED';
+  | 'NOTE_TRUNCATED'
+  | 'METADATA';
 
 /** Something odd that reading survives; returned to the caller as a value. */
 export interface BlockfileWarning {

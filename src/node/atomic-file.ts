@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, link, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { access, link, mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { BlockfileError } from '../format/errors.js';
 import type { ByteSink } from '../writer/sink.js';
@@ -79,21 +79,39 @@ export async function writeFileAtomically<T>(
   options: { overwrite?: boolean },
   produce: (sink: ByteSink) => Promise<T>,
 ): Promise<T> {
+  return writeViaTemporaryPath(target, options, async (temp) => {
+    const handle = await open(temp, 'wx').catch((cause) => {
+      throw writeFailure(target, cause);
+    });
+    try {
+      const result = await produce(new FileSink(handle, target));
+      await handle.sync().catch((cause) => {
+        throw writeFailure(target, cause);
+      });
+      return result;
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  });
+}
+
+/**
+ * Runs `produce` with the path of a temporary file beside `target` (for
+ * libraries that write files themselves, such as HDF5), then puts it in
+ * place: atomically replacing the target when `overwrite`, else only if no
+ * file appeared there meanwhile. On failure the temporary is removed.
+ */
+export async function writeViaTemporaryPath<T>(
+  target: string,
+  options: { overwrite?: boolean },
+  produce: (temp: string) => Promise<T>,
+): Promise<T> {
   const overwrite = options.overwrite ?? false;
   await checkTarget(target, overwrite);
   await removeStaleTemporaries(target);
   const temp = temporaryPath(target);
-  const handle = await open(temp, 'wx').catch((cause) => {
-    throw writeFailure(target, cause);
-  });
-  let handleOpen = true;
   try {
-    const result = await produce(new FileSink(handle, target));
-    await handle.sync().catch((cause) => {
-      throw writeFailure(target, cause);
-    });
-    await handle.close();
-    handleOpen = false;
+    const result = await produce(temp);
     if (overwrite) {
       await rename(temp, target);
     } else {
@@ -109,7 +127,6 @@ export async function writeFileAtomically<T>(
     }
     return result;
   } catch (error) {
-    if (handleOpen) await handle.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     throw error;
   }
@@ -135,8 +152,12 @@ export async function removeStaleTemporaries(target: string): Promise<string[]> 
     if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) continue;
     if (pid === process.pid) continue;
     const path = join(dir, name);
-    if ((await stat(path).catch(() => undefined))?.isFile()) {
+    const kind = await stat(path).catch(() => undefined);
+    if (kind?.isFile()) {
       await unlink(path).catch(() => undefined);
+      removed.push(path);
+    } else if (kind?.isDirectory()) {
+      await rm(path, { recursive: true, force: true }).catch(() => undefined);
       removed.push(path);
     }
   }
@@ -149,5 +170,41 @@ function processAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * As `writeFileAtomically`, for outputs that are directories (Zarr): the
+ * tree is built in a temporary directory beside the target and renamed into
+ * place when complete; an existing target is replaced only with `overwrite`.
+ */
+export async function writeDirectoryAtomically<T>(
+  target: string,
+  options: { overwrite?: boolean },
+  produce: (dir: string) => Promise<T>,
+): Promise<T> {
+  const overwrite = options.overwrite ?? false;
+  await checkTarget(target, overwrite);
+  await removeStaleTemporaries(target);
+  const temp = temporaryPath(target);
+  await mkdir(temp).catch((cause) => {
+    throw writeFailure(target, cause);
+  });
+  try {
+    const result = await produce(temp);
+    if (await exists(target)) {
+      if (!overwrite) throw new BlockfileError('BAD_OPTION', target, 'file exists; use --overwrite (overwrite: true) to replace it');
+      // Move the old one aside first, so that a failure leaves one of the two complete.
+      const old = temporaryPath(target);
+      await rename(target, old);
+      await rename(temp, target);
+      await rm(old, { recursive: true, force: true });
+    } else {
+      await rename(temp, target);
+    }
+    return result;
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true }).catch(() => undefined);
+    throw error;
   }
 }

@@ -1,25 +1,34 @@
 /**
  * `blo convert IN OUT`, by file extension:
- * - FILE.blo → OUT.npy: the data as a NumPy array (C order, the shape and dtype `info` reports);
- * - IN.npy or IN.blo → OUT.blo: a blockfile, with the writer's options.
+ * - IN (.blo, .npy, .hspy, .zspy, .zarr, .tif/.tiff) → OUT.blo: a blockfile, with the writer's options;
+ * - IN → OUT.npy: the data as a NumPy array (C order);
+ * - FILE.blo → .hspy, .zspy, .zarr (HyperSpy's and Dask's own), .tif/.tiff (a stack), .png
+ *   (the navigator, one pattern or a montage).
  * Everything streams with bounded memory; outputs appear only when complete.
  */
 import { readFile } from 'node:fs/promises';
+import { montage } from '../../display/montage.js';
 import type { Axis, NumericArray } from '../../format/types.js';
+import type { BlockfileWarning } from '../../format/errors.js';
 import { writeFileAtomically } from '../../node/atomic-file.js';
+import { exportHspy, exportTiffStack, exportZarr } from '../../node/export.js';
+import { blockfileInput, hspyInput, npyInput, tiffInput, zarrInput, type FrameInput } from '../../node/import.js';
 import { NpyFile } from '../../node/npy-file.js';
 import { openBlockfile } from '../../node/open.js';
-import { decodeNpy, encodeNpyHeader } from '../../npy/npy.js';
+import { decodeNpy, encodeNpyHeader, npyItemSize } from '../../npy/npy.js';
 import type { Blockfile } from '../../reader/blockfile.js';
-import { defaultAxes, type SignalDescription } from '../../writer/header-from-signal.js';
-import type { IntensityScaling, NumericDtype } from '../../writer/pixels.js';
+import type { IntensityScaling } from '../../writer/pixels.js';
 import type { NavigatorImage } from '../../writer/signal-writer.js';
 import { writeBlockfileFrames } from '../../node/write.js';
 import { UsageError } from '../errors.js';
+import { displayOptions, writeImages, type DisplayFlags } from '../image-output.js';
 import { progressBar } from '../progress.js';
 
-export interface ConvertOptions {
+export interface ConvertOptions extends DisplayFlags {
   overwrite?: boolean;
+  png?: string;
+  frame?: string;
+  every?: string;
   intensityScaling?: string;
   navigator?: string;
   bits?: string;
@@ -51,7 +60,7 @@ function parseNumbers(name: string, text: string, count: number[]): number[] {
 }
 
 /** The axes after --scan-step (nm) and --calibration (cm per pixel). */
-function calibrate(axes: Axis[], options: ConvertOptions): Axis[] {
+function calibrate(axes: readonly Axis[], options: ConvertOptions): Axis[] {
   const nav = axes.filter((a) => a.navigate);
   const out = axes.map((a) => ({ ...a }));
   if (options.scanStep !== undefined) {
@@ -73,37 +82,6 @@ function calibrate(axes: Axis[], options: ConvertOptions): Axis[] {
   return out;
 }
 
-/** What the writer needs of an input: a description and its frames, readable twice. */
-interface FrameInput {
-  description: SignalDescription & { dtype: NumericDtype };
-  frames: () => AsyncIterable<NumericArray>;
-}
-
-function npyInput(npy: NpyFile, options: ConvertOptions): FrameInput {
-  const shape = npy.header.shape;
-  return {
-    description: { shape, axes: calibrate(defaultAxes(shape), options), dtype: npy.header.dtype },
-    frames: async function* () {
-      for await (const block of npy.blocks()) yield block.data;
-    },
-  };
-}
-
-function blockfileInput(bf: Blockfile, options: ConvertOptions): FrameInput {
-  return {
-    description: {
-      shape: bf.squeezedShape,
-      axes: calibrate(bf.axes, options),
-      metadata: bf.metadata,
-      original_metadata: bf.originalMetadata,
-      dtype: bf.dtype,
-    },
-    frames: async function* () {
-      for await (const block of bf.blocks()) yield block.data as NumericArray;
-    },
-  };
-}
-
 async function navigatorOption(text: string | undefined): Promise<'navigator' | null | NavigatorImage> {
   if (text === undefined || text === 'mean') return 'navigator';
   if (text === 'none') return null;
@@ -122,14 +100,36 @@ async function navigatorOption(text: string | undefined): Promise<'navigator' | 
   }
 }
 
+const INPUTS = ['blo', 'npy', 'hspy', 'zspy', 'zarr', 'tif', 'tiff'];
+const FROM_BLOCKFILE = ['hspy', 'zspy', 'zarr', 'tif', 'tiff', 'png'];
+const WRITER_FLAGS = ['intensityScaling', 'navigator', 'bits', 'scanStep', 'calibration'] as const;
+const PNG_FLAGS = ['png', 'frame', 'every', 'cmap', 'scale', 'percentiles'] as const;
+
+async function openInput(path: string, kind: string): Promise<FrameInput> {
+  switch (kind) {
+    case 'blo':
+      return blockfileInput(await openBlockfile(path));
+    case 'npy':
+      return npyInput(await NpyFile.open(path));
+    case 'hspy':
+      return hspyInput(path);
+    case 'zspy':
+    case 'zarr':
+      return zarrInput(path);
+    default:
+      return tiffInput(path);
+  }
+}
+
 async function toBlockfile(input: FrameInput, output: string, options: ConvertOptions, warn: (line: string) => void): Promise<void> {
   const intensityScaling = parseScaling(options.intensityScaling);
   if (options.bits !== undefined && options.bits !== '8' && options.bits !== '16') throw new UsageError(`--bits must be 8 or 16, got "${options.bits}"`);
   const bitDepth = options.bits === '16' ? 16 : 8;
   const navigatorSignal = await navigatorOption(options.navigator);
+  const description = { ...input.description, axes: calibrate(input.description.axes ?? [], options) };
   const bar = progressBar('writing');
   try {
-    const warnings = await writeBlockfileFrames(output, input.description, input.frames, {
+    const warnings = await writeBlockfileFrames(output, description, input.frames, {
       intensityScaling,
       navigatorSignal,
       bitDepth,
@@ -143,49 +143,92 @@ async function toBlockfile(input: FrameInput, output: string, options: ConvertOp
   }
 }
 
-async function toNpy(bf: Blockfile, output: string, options: ConvertOptions): Promise<void> {
-  const header = encodeNpyHeader(bf.dtype, bf.squeezedShape);
-  const bytesPerFrame = bf.geometry.pixelsPerFrame * bf.layout.bytesPerPixel;
-  const bar = progressBar('converting');
+async function toNpy(input: FrameInput, output: string, options: ConvertOptions): Promise<void> {
+  const { shape, dtype } = input.description;
+  const header = encodeNpyHeader(dtype, shape);
+  const total = shape.reduce((a, b) => a * b, 1);
+  const bar = progressBar('converting', 'values');
   try {
     await writeFileAtomically(output, options, async (sink) => {
       await sink.write(header, 0);
-      for await (const block of bf.blocks()) {
-        const bytes = new Uint8Array(block.data.buffer, block.data.byteOffset, block.data.byteLength);
-        await sink.write(bytes, header.length + block.start * bytesPerFrame);
-        bar.update(block.start + block.count, bf.frameCount);
+      let at = header.length;
+      let done = 0;
+      for await (const block of input.frames()) {
+        await sink.write(new Uint8Array(block.buffer, block.byteOffset, block.byteLength), at);
+        at += block.byteLength;
+        done += block.length;
+        bar.update(done, total);
       }
+      if (at !== header.length + total * npyItemSize(dtype)) throw new Error(`${output}: the input ended early`);
     });
   } finally {
     bar.stop();
   }
 }
 
+async function toPng(bf: Blockfile, output: string, options: ConvertOptions): Promise<void> {
+  const what = options.png ?? 'navigator';
+  const display = displayOptions(options);
+  const [rows, cols] = [bf.geometry.sigShape.at(-2) ?? 1, bf.geometry.sigShape.at(-1)!];
+  if (what === 'navigator') {
+    const nav = await bf.navigator();
+    await writeImages(output, [{ name: 'navigator', data: Float64Array.from(nav.data), rows: nav.shape[0], cols: nav.shape[1] }], { overwrite: options.overwrite, display });
+  } else if (what === 'pattern') {
+    const [y, x] = parseNumbers('--frame', options.frame ?? '', [2]);
+    if (!Number.isInteger(y) || !Number.isInteger(x)) throw new UsageError('--frame must be Y,X: whole scan positions');
+    const frame = await bf.frameAt(y, x);
+    await writeImages(output, [{ name: 'pattern', data: Float64Array.from(frame), rows, cols }], { overwrite: options.overwrite, display });
+  } else if (what === 'montage') {
+    const every = options.every === undefined ? undefined : Number(options.every);
+    if (every !== undefined && !(Number.isInteger(every) && every >= 1)) throw new UsageError(`--every must be a whole number ≥ 1, got "${options.every}"`);
+    const m = await montage(bf, { every });
+    await writeImages(output, [{ name: 'montage', data: m.values, rows: m.rows, cols: m.cols }], { overwrite: options.overwrite, display });
+  } else {
+    throw new UsageError(`--png must be navigator, pattern or montage, got "${what}"`);
+  }
+}
+
 export async function convertCommand(input: string, output: string, options: ConvertOptions, warn: (line: string) => void): Promise<void> {
   const from = extension(input);
   const to = extension(output);
-  const supported = (from === 'blo' && to === 'npy') || ((from === 'npy' || from === 'blo') && to === 'blo');
+  const supported = INPUTS.includes(from) && (to === 'blo' || to === 'npy' || (from === 'blo' && FROM_BLOCKFILE.includes(to)));
   if (!supported) {
-    throw new UsageError(`cannot convert .${from} to .${to}: supported are FILE.blo to OUT.npy, and IN.npy or IN.blo to OUT.blo`);
+    throw new UsageError(
+      `cannot convert .${from} to .${to}: .blo, .npy, .hspy, .zspy, .zarr and .tif inputs go to .blo or .npy; a .blo also goes to .hspy, .zspy, .zarr, .tif and .png`,
+    );
   }
-  const writerOptions = options.intensityScaling ?? options.navigator ?? options.bits ?? options.scanStep ?? options.calibration;
-  if (to === 'npy' && writerOptions !== undefined) throw new UsageError('--intensity-scaling, --navigator, --bits, --scan-step and --calibration apply to .blo output');
-  if (from === 'npy') {
-    const npy = await NpyFile.open(input);
+  const given = (names: readonly (keyof ConvertOptions)[]) => names.filter((n) => options[n] !== undefined);
+  if (to !== 'blo' && given(WRITER_FLAGS).length > 0) throw new UsageError('--intensity-scaling, --navigator, --bits, --scan-step and --calibration apply to .blo output');
+  if (to !== 'png' && given(PNG_FLAGS).length > 0) throw new UsageError('--png, --frame, --every, --cmap, --scale and --percentiles apply to .png output');
+  if (from === 'npy' && to === 'npy') throw new UsageError('the input is already a .npy file');
+
+  if (to === 'blo' || to === 'npy') {
+    const source = await openInput(input, from);
     try {
-      await toBlockfile(npyInput(npy, options), output, options, warn);
+      for (const w of source.warnings ?? []) warn(w.message);
+      if (to === 'blo') await toBlockfile(source, output, options, warn);
+      else await toNpy(source, output, options);
     } finally {
-      await npy.close();
+      await source.close();
     }
     return;
   }
   const bf = await openBlockfile(input);
   try {
     for (const w of bf.warnings) warn(w.message);
-    if (to === 'npy') await toNpy(bf, output, options);
-    else await toBlockfile(blockfileInput(bf, options), output, options, warn);
+    let warnings: BlockfileWarning[] = [];
+    const bar = progressBar('converting');
+    const onProgress = (p: { frames: number; totalFrames: number }) => bar.update(p.frames, p.totalFrames);
+    try {
+      if (to === 'hspy') warnings = await exportHspy(bf, output, { overwrite: options.overwrite, onProgress });
+      else if (to === 'zspy' || to === 'zarr') warnings = await exportZarr(bf, output, to, { overwrite: options.overwrite, onProgress });
+      else if (to === 'tif' || to === 'tiff') warnings = await exportTiffStack(bf, output, { overwrite: options.overwrite, onProgress });
+      else await toPng(bf, output, options);
+    } finally {
+      bar.stop();
+    }
+    for (const w of warnings) warn(w.message);
   } finally {
     await bf.close();
   }
 }
-

@@ -1,0 +1,37 @@
+/** A montage: the patterns of every n-th scan position in each direction, tiled in scan order. */
+import type { Blockfile } from '../reader/blockfile.js';
+
+export interface Montage {
+  values: Float64Array;
+  rows: number;
+  cols: number;
+  /** The scan step between tiles. */
+  every: number;
+}
+
+/** `every` defaults to the smallest step that keeps the montage within `maxSide` pixels. */
+export async function montage(bf: Blockfile, options: { every?: number; maxSide?: number; gap?: number } = {}): Promise<Montage> {
+  const nav = bf.geometry.navShape;
+  const [scanRows, scanCols] = [nav.length > 1 ? nav[nav.length - 2] : 1, nav[nav.length - 1]];
+  const sig = bf.geometry.sigShape;
+  const [pr, pc] = [sig.length > 1 ? sig[sig.length - 2] : 1, sig[sig.length - 1]];
+  const gap = options.gap ?? 1;
+  const maxSide = options.maxSide ?? 4096;
+  const every = options.every ?? Math.max(1, Math.ceil(Math.max((scanCols * (pc + gap)) / maxSide, (scanRows * (pr + gap)) / maxSide)));
+  if (!Number.isInteger(every) || every < 1) throw new RangeError(`montage step must be a whole number ≥ 1, got ${every}`);
+  const tilesX = Math.ceil(scanCols / every);
+  const tilesY = Math.ceil(scanRows / every);
+  const cols = tilesX * (pc + gap) - gap;
+  const rows = tilesY * (pr + gap) - gap;
+  const values = new Float64Array(rows * cols).fill(NaN);
+  for (let ty = 0; ty < tilesY; ty++) {
+    for (let tx = 0; tx < tilesX; tx++) {
+      const frame = await bf.frame((ty * every) * scanCols + tx * every);
+      for (let y = 0; y < pr; y++) {
+        const at = (ty * (pr + gap) + y) * cols + tx * (pc + gap);
+        for (let x = 0; x < pc; x++) values[at + x] = frame[y * pc + x];
+      }
+    }
+  }
+  return { values, rows, cols, every };
+}
