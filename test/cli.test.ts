@@ -76,7 +76,7 @@ describe.skipIf(!HAVE_FIXTURES)('blo on the ASTAR fixture', () => {
     expect(again.status).toBe(1);
     expect(oneLineError(again)).toMatch(/astar\.npy: file exists; use --overwrite/);
     expect(blo('convert', file, out, '--overwrite').status).toBe(0);
-    expect(blo('convert', file, join(dir, 'x.tiff')).status).toBe(2);
+    expect(blo('convert', file, join(dir, 'x.jpg')).status).toBe(2);
   });
 
   it('navigator writes the stored VBF as .npy and .png', () => {

@@ -93,12 +93,30 @@ function h5Tree(group: H5Group): ReadGroup {
   return { attrs, groups };
 }
 
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** HDF5's signature sits at 0, 512, 1024, 2048, … (after a user block). */
+async function hasHdf5Signature(path: string): Promise<boolean> {
+  const source = await FileSource.open(path);
+  try {
+    for (let at = 0; at + 8 <= source.size; at = at === 0 ? 512 : at * 2) {
+      const bytes = await source.read(at, 8);
+      if (HDF5_SIGNATURE.every((b, i) => bytes[i] === b)) return true;
+    }
+    return false;
+  } finally {
+    await source.close();
+  }
+}
+
 /** HyperSpy's .hspy: the first experiment, its axes, metadata and data. */
 export async function hspyInput(path: string): Promise<FrameInput> {
   await h5wasm.ready;
   await stat(path).catch(() => {
     throw new BlockfileError('READ_FAILED', path, 'no such file');
   });
+  // Check the signature first: HDF5 prints its error stack to stderr on files it cannot open.
+  if (!(await hasHdf5Signature(path))) throw new BlockfileError('READ_FAILED', path, 'not an HDF5 file');
   let file: InstanceType<typeof h5wasm.File>;
   try {
     file = new h5wasm.File(path, 'r');

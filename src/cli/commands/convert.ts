@@ -124,7 +124,10 @@ async function openInput(path: string, kind: string): Promise<FrameInput> {
 async function toBlockfile(input: FrameInput, output: string, options: ConvertOptions, warn: (line: string) => void): Promise<void> {
   const intensityScaling = parseScaling(options.intensityScaling);
   if (options.bits !== undefined && options.bits !== '8' && options.bits !== '16') throw new UsageError(`--bits must be 8 or 16, got "${options.bits}"`);
-  const bitDepth = options.bits === '16' ? 16 : 8;
+  // A 16-bit (format 1.3) blockfile stays 16-bit, through any format, unless told otherwise.
+  const header = input.description.original_metadata?.blockfile_header;
+  const wide = input.description.dtype === 'uint16' && Number(header?.MAGIC) === 0x0103 && intensityScaling === undefined;
+  const bitDepth = options.bits === '16' || (options.bits === undefined && wide) ? 16 : 8;
   const navigatorSignal = await navigatorOption(options.navigator);
   const description = { ...input.description, axes: calibrate(input.description.axes ?? [], options) };
   const bar = progressBar('writing');
