@@ -23,6 +23,9 @@ export interface FrameBlock {
   readonly data: PixelArray;
 }
 
+/** Reads `readAll` keeps in flight. */
+const READS_IN_FLIGHT = 4;
+
 /** Frames per read when iterating: about 8 MiB of pixels, at least one frame. */
 const TARGET_BLOCK_BYTES = 8 * 1024 * 1024;
 
@@ -262,11 +265,19 @@ export class Blockfile {
     const total = this.geometry.frameCount * this.geometry.pixelsPerFrame;
     const data = allocatePixels(this.dtype, total, this.name);
     const per = this.blockFrames();
-    for (let at = 0; at < this.frameCount; at += per) {
-      const count = Math.min(per, this.frameCount - at);
-      const pixels = this.geometry.pixelsPerFrame;
-      await this.readFrames(at, count, data.subarray(at * pixels, (at + count) * pixels) as PixelArray, signal);
-    }
+    const pixels = this.geometry.pixelsPerFrame;
+    // Several reads in flight: the copies from the page cache and the page faults of the
+    // destination then run on several threads (Node's file reads use its thread pool).
+    let next = 0;
+    const worker = async () => {
+      while (next < this.frameCount) {
+        const at = next;
+        const count = Math.min(per, this.frameCount - at);
+        next += count;
+        await this.readFrames(at, count, data.subarray(at * pixels, (at + count) * pixels) as PixelArray, signal);
+      }
+    };
+    await Promise.all(Array.from({ length: READS_IN_FLIGHT }, worker));
     return data;
   }
 

@@ -1,0 +1,172 @@
+// `npm run bench`: this project against HyperSpy 1.7.3 and numpy, side by side
+// in one run, each measurement in a fresh process with the page cache warm.
+// Prints a table of medians and ratios and writes BENCHMARKS.md.
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const data = join(root, 'bench-data');
+const PYTHON = '/usr/bin/python3';
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const RANDOM_FRAMES = 1000;
+
+const DATASETS = [
+  { name: 'u8', label: '8-bit, 256 × 256 scan of 128 × 128 patterns', args: ['--scan', '256x256', '--size', '128', '--bits', '8'], hyperspy: true },
+  { name: 'u16', label: '16-bit, 128 × 256 scan of 128 × 128 patterns', args: ['--scan', '128x256', '--size', '128', '--bits', '16'], hyperspy: false },
+];
+
+const TASKS = [
+  { task: 'load', title: 'whole dataset into memory', tools: ['ours', 'hyperspy', 'numpy'] },
+  { task: 'random-frames', title: `${RANDOM_FRAMES} random frames (lazy)`, tools: ['ours', 'hyperspy'] },
+  { task: 'first-pattern', title: 'open and show the first pattern', tools: ['ours', 'hyperspy'] },
+  { task: 'virtual', title: 'virtual disk image of the whole file', tools: ['ours', 'hyperspy', 'numpy'] },
+  { task: 'to-npy', title: 'conversion to .npy', tools: ['ours', 'hyperspy'] },
+  { task: 'write-blo', title: 'writing a .blo from memory', tools: ['ours', 'hyperspy'] },
+];
+
+const TOOL_NAMES = { ours: 'blockfile', hyperspy: 'HyperSpy 1.7.3', numpy: 'numpy on raw bytes' };
+
+function blo(...args) {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'blo.js'), ...args], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`blo ${args.join(' ')} failed`);
+}
+
+/** Reads a file through once, so that every tool finds it in the page cache. */
+function warm(path) {
+  const fd = openSync(path, 'r');
+  const buffer = Buffer.alloc(16 << 20);
+  while (readSync(fd, buffer) > 0);
+  closeSync(fd);
+}
+
+function measure(tool, task, file) {
+  const extra = task === 'random-frames' ? [String(RANDOM_FRAMES)] : [];
+  const r =
+    tool === 'ours'
+      ? spawnSync(process.execPath, [join(root, 'bench', 'ours.mjs'), task, file, ...extra], { encoding: 'utf8' })
+      : spawnSync(PYTHON, [join(root, 'bench', 'reference.py'), tool, task, file, ...extra], { encoding: 'utf8' });
+  const line = r.stdout.trim().split('\n').pop();
+  if (r.status !== 0 || !line?.startsWith('{')) return { error: (r.stderr || r.stdout).trim().split('\n').pop() };
+  return JSON.parse(line);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+function python(code) {
+  const r = spawnSync(PYTHON, ['-c', code], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'absent';
+}
+
+const started = Date.now();
+mkdirSync(data, { recursive: true });
+const hyperspyVersion = python('import hyperspy; print(hyperspy.__version__)');
+const numpyVersion = python('import numpy; print(numpy.__version__)');
+if (numpyVersion === 'absent') {
+  console.error(`bench: ${PYTHON} with numpy is needed (apt-get install python3-hyperspy)`);
+  process.exit(1);
+}
+
+const results = [];
+for (const set of DATASETS) {
+  const file = join(data, `${set.name}.blo`);
+  if (!existsSync(file)) blo('demo', file, ...set.args, '--seed', '1');
+  warm(file);
+  for (const { task, title, tools } of TASKS) {
+    const usable = tools.filter((t) => (t !== 'hyperspy' || (set.hyperspy && hyperspyVersion !== 'absent')) && !(task === 'write-blo' && !set.hyperspy));
+    if (usable.length < 2) continue;
+    const runs = Object.fromEntries(usable.map((t) => [t, []]));
+    // Alternate the tools within each repetition, so that drift hits all alike.
+    for (let rep = 0; rep < REPEATS; rep++) {
+      for (const tool of rep % 2 === 0 ? usable : [...usable].reverse()) runs[tool].push(measure(tool, task, file));
+    }
+    const checks = new Set(usable.map((t) => JSON.stringify(runs[t].find((r) => !r.error)?.check)));
+    for (const tool of usable) {
+      const ok = runs[tool].filter((r) => !r.error);
+      results.push({
+        dataset: set.name,
+        task,
+        title,
+        tool,
+        seconds: ok.length ? median(ok.map((r) => r.seconds)) : undefined,
+        rss: ok.length ? Math.max(...ok.map((r) => r.rss_mb)) : undefined,
+        error: ok.length ? undefined : runs[tool][0].error,
+        sameResult: task === 'to-npy' || task === 'write-blo' ? true : checks.size === 1,
+      });
+    }
+    console.error(`${set.name} ${task}: ${usable.map((t) => `${t} ${results.find((r) => r.dataset === set.name && r.task === task && r.tool === t).seconds?.toFixed(3) ?? 'failed'} s`).join(', ')}`);
+  }
+}
+
+const get = (dataset, task, tool) => results.find((r) => r.dataset === dataset && r.task === task && r.tool === tool);
+const ratio = (dataset, task, tool) => {
+  const a = get(dataset, task, 'ours')?.seconds;
+  const b = get(dataset, task, tool)?.seconds;
+  return a !== undefined && b !== undefined ? a / b : undefined;
+};
+const fmt = (v, d = 3) => (v === undefined ? '—' : v.toFixed(d));
+
+const targets = [
+  ['virtual image ≤ 0.2 × HyperSpy', ratio('u8', 'virtual', 'hyperspy'), (r) => r <= 0.2],
+  ['virtual image ≤ 1.5 × numpy on raw bytes', ratio('u8', 'virtual', 'numpy'), (r) => r <= 1.5],
+  ['conversion to .npy ≤ 0.2 × HyperSpy', ratio('u8', 'to-npy', 'hyperspy'), (r) => r <= 0.2],
+  ['random frames faster than HyperSpy lazy', ratio('u8', 'random-frames', 'hyperspy'), (r) => r < 1],
+  ['reading into memory ≤ 1.3 × numpy fromfile', ratio('u8', 'load', 'numpy'), (r) => r <= 1.3],
+  ['virtual image, 16-bit ≤ 1.5 × numpy on raw bytes', ratio('u16', 'virtual', 'numpy'), (r) => r <= 1.5],
+  ['reading into memory, 16-bit ≤ 1.3 × numpy fromfile', ratio('u16', 'load', 'numpy'), (r) => r <= 1.3],
+];
+const streaming = results.filter((r) => r.tool === 'ours' && ['random-frames', 'first-pattern', 'virtual', 'to-npy'].includes(r.task));
+const peak = Math.max(...streaming.map((r) => r.rss ?? 0));
+targets.push(['streaming work peaks under 300 MB (largest, MB)', peak, (v) => v < 300]);
+
+const lines = [];
+lines.push('| data | task | tool | median s | peak RSS MB | ours ÷ this | same result |');
+lines.push('|---|---|---|---:|---:|---:|---|');
+for (const r of results) {
+  const rr = r.tool === 'ours' ? undefined : ratio(r.dataset, r.task, r.tool);
+  lines.push(`| ${r.dataset} | ${r.title} | ${TOOL_NAMES[r.tool]} | ${r.error ? `failed: ${r.error.slice(0, 60)}` : fmt(r.seconds)} | ${fmt(r.rss, 0)} | ${r.tool === 'ours' ? '' : fmt(rr, 2)} | ${r.sameResult ? 'yes' : 'NO'} |`);
+}
+const targetLines = ['| target | measured | met |', '|---|---:|---|'];
+for (const [name, value, ok] of targets) targetLines.push(`| ${name} | ${fmt(value, name.includes('MB') ? 0 : 2)} | ${value === undefined ? 'not measured' : ok(value) ? 'yes' : 'no'} |`);
+
+const minutes = ((Date.now() - started) / 60000).toFixed(1);
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${process.platform}`;
+const versions = `Node ${process.version}; ${PYTHON}: numpy ${numpyVersion}, HyperSpy ${hyperspyVersion}`;
+console.log(`\n${lines.join('\n')}\n\n${targetLines.join('\n')}\n\n${machine}; ${versions}; ${minutes} min`);
+
+const md = `# Benchmarks
+
+Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}; ${versions}.
+The whole run took ${minutes} minutes.
+
+Each number is the median of ${REPEATS} runs, each in a fresh process, the tools alternating, with the
+page cache warm; imports are not timed. "ours ÷ this" is our time divided by that tool's in the same run
+(below 1: we are faster). Peak RSS is the largest of the runs. Datasets are made by \`blo demo\`:
+
+${DATASETS.map((d) => `- ${d.name}: ${d.label} (\`blo demo ${d.args.join(' ')} --seed 1\`)`).join('\n')}
+
+HyperSpy 1.7.3 cannot read 16-bit (format 1.3) blockfiles, so the 16-bit rows compare with numpy only.
+
+${lines.join('\n')}
+
+## Targets
+
+${targetLines.join('\n')}
+
+## Reproduce
+
+\`\`\`sh
+npm install
+apt-get install python3-hyperspy     # the reference, run with ${PYTHON}
+npm run bench                        # writes this file; BENCH_REPEATS=5 for more runs
+\`\`\`
+
+The tasks are in \`bench/ours.mjs\` and \`bench/reference.py\`, the same work on both sides:
+\`load\` is \`loadBlockfile\` vs \`hs.load\` vs \`np.fromfile\` and a strided view; \`random-frames\` is
+\`openBlockfile\` + \`frameAt\` vs \`hs.load(lazy=True)\` and \`s.data[y, x].compute()\`; \`virtual\` is
+\`analyze\` on worker threads vs \`hs.load\` + a boolean-mask sum vs the same sum on \`np.memmap\`;
+\`to-npy\` is \`blo convert\` vs \`hs.load\` + \`np.save\`; \`write-blo\` writes a loaded signal.
+`;
+writeFileSync(join(root, 'BENCHMARKS.md'), md);
