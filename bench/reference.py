@@ -59,8 +59,9 @@ try:
         else:
             data, _ = raw_view(path, lambda p: np.fromfile(p, dtype=np.uint8))
         seconds = time.perf_counter() - t
-        dp = data.shape[-1]
-        check = int(data[-1, -1, -1, -1]) + int(data[0, 0, 12345 // dp, 12345 % dp])
+        ny, nx, dp = data.shape[0], data.shape[1], data.shape[-1]
+        frame, pixel = divmod(12345, dp * dp)
+        check = int(data[-1, -1, -1, -1]) + int(data[frame // nx, frame % nx, pixel // dp, pixel % dp])
     elif task == "random-frames":
         n = int(rest[0]) if rest else 1000
         s = hs.load(path, lazy=True)

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const data = join(root, 'bench-data');
 const PYTHON = '/usr/bin/python3';
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const RANDOM_FRAMES = 1000;
 
 const DATASETS = [
@@ -160,13 +160,14 @@ ${targetLines.join('\n')}
 \`\`\`sh
 npm install
 apt-get install python3-hyperspy     # the reference, run with ${PYTHON}
-npm run bench                        # writes this file; BENCH_REPEATS=5 for more runs
+npm run bench                        # writes this file; BENCH_REPEATS=9 for more runs
 \`\`\`
 
 The tasks are in \`bench/ours.mjs\` and \`bench/reference.py\`, the same work on both sides:
 \`load\` is \`loadBlockfile\` vs \`hs.load\` vs \`np.fromfile\` and a strided view; \`random-frames\` is
 \`openBlockfile\` + \`frameAt\` vs \`hs.load(lazy=True)\` and \`s.data[y, x].compute()\`; \`virtual\` is
 \`analyze\` on worker threads vs \`hs.load\` + a boolean-mask sum vs the same sum on \`np.memmap\`;
-\`to-npy\` is \`blo convert\` vs \`hs.load\` + \`np.save\`; \`write-blo\` writes a loaded signal.
+\`to-npy\` is \`blo convert\` vs \`hs.load\` + \`np.save\`; \`write-blo\` writes a loaded signal (ours includes the
+fsync before the temporary file is renamed into place, which HyperSpy does not do: it depends on the disk).
 `;
 writeFileSync(join(root, 'BENCHMARKS.md'), md);

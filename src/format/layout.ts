@@ -3,7 +3,7 @@
  * before anything is allocated from header values.
  */
 import { BlockfileError, type BlockfileWarning } from './errors.js';
-import { BLOCKFILE_ID, HEADER_SIZE, MAGIC_1_2, MAGIC_1_3, type BlockfileHeader } from './header.js';
+import { BLOCKFILE_ID, HEADER_FIELDS, HEADER_SIZE, MAGIC_1_2, MAGIC_1_3, type BlockfileHeader } from './header.js';
 import { FRAME_PREFIX_SIZE } from './frame.js';
 import { bitDepthFromNote } from './note.js';
 import type { PixelDtype } from './types.js';
@@ -53,6 +53,11 @@ export function checkHeader(
       code: 'UNKNOWN_MAGIC',
       message: `${file}: unrecognized format version (MAGIC 0x${header.MAGIC.toString(16).padStart(4, '0')}); reading it as format 1.2`,
     });
+  }
+  // Calibrations and the date are floats: a NaN or infinity there is odd, not fatal.
+  const nonFinite = HEADER_FIELDS.filter(({ name, type }) => type === 'f64' && !Number.isFinite(header[name] as number)).map((f) => `${f.name} ${header[f.name]}`);
+  if (nonFinite.length > 0) {
+    warnings.push({ code: 'NON_FINITE_HEADER', message: `${file}: header fields that are not finite numbers: ${nonFinite.join(', ')}` });
   }
   const o1 = header.Data_offset_1;
   if (o1 < HEADER_SIZE || o1 > fileSize) {

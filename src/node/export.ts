@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
-import h5wasm from 'h5wasm/node';
+import { loadHdf5, type H5Module } from './hdf5.js';
 import { hyperspyTree, type AttrValue, type TreeGroup } from '../convert/hyperspy-tree.js';
 import { writeGroupTree, ZarrArrayWriter, type ZarrCompressor, type ZarrStore } from '../convert/zarr-v2.js';
 import { BlockfileError, type BlockfileWarning } from '../format/errors.js';
@@ -137,7 +137,7 @@ function writeAttrs(target: { create_attribute(name: string, data: string | numb
   }
 }
 
-type H5Group = InstanceType<typeof h5wasm.Group>;
+type H5Group = InstanceType<H5Module['Group']>;
 
 function writeH5Tree(group: H5Group, tree: TreeGroup): void {
   writeAttrs(group, tree.attrs);
@@ -149,7 +149,7 @@ export async function exportHspy(bf: Blockfile, target: string, options: ExportO
   const { rows, framesPerRow, scan } = chunking(bf, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
   const signal = describe(bf);
   const tree = hyperspyTree(signal, 'HyperSpy', target);
-  await h5wasm.ready;
+  const h5wasm = await loadHdf5();
   return writeViaTemporaryPath(target, options, async (temp) => {
     let file: InstanceType<typeof h5wasm.File>;
     try {

@@ -6,7 +6,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import h5wasm from 'h5wasm/node';
+import { loadHdf5, type H5Module } from './hdf5.js';
 import * as zarr from 'zarrita';
 import FileSystemStore from '@zarrita/storage/fs';
 import { signalFromTree, type ReadGroup } from '../convert/hyperspy-tree.js';
@@ -79,16 +79,16 @@ const H5_TYPES: Record<string, NumericDtype> = {
   '<Q': 'uint64',
 };
 
-type H5Group = InstanceType<typeof h5wasm.Group>;
-type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
+type H5Group = InstanceType<H5Module['Group']>;
+type H5Dataset = InstanceType<H5Module['Dataset']>;
 
-function h5Tree(group: H5Group): ReadGroup {
+function h5Tree(h5wasm: H5Module, group: H5Group): ReadGroup {
   const attrs: Record<string, unknown> = {};
   for (const [name, attr] of Object.entries(group.attrs)) attrs[name] = attr.json_value;
   const groups: Record<string, ReadGroup> = {};
   for (const name of group.keys()) {
     const child = group.get(name);
-    if (child instanceof h5wasm.Group) groups[name] = h5Tree(child);
+    if (child instanceof h5wasm.Group) groups[name] = h5Tree(h5wasm, child);
   }
   return { attrs, groups };
 }
@@ -111,7 +111,7 @@ async function hasHdf5Signature(path: string): Promise<boolean> {
 
 /** HyperSpy's .hspy: the first experiment, its axes, metadata and data. */
 export async function hspyInput(path: string): Promise<FrameInput> {
-  await h5wasm.ready;
+  const h5wasm = await loadHdf5();
   await stat(path).catch(() => {
     throw new BlockfileError('READ_FAILED', path, 'no such file');
   });
@@ -135,7 +135,7 @@ export async function hspyInput(path: string): Promise<FrameInput> {
     const shape = data.shape ?? [];
     const dtype = H5_TYPES[String(data.dtype)];
     if (!dtype) throw new BlockfileError('UNSUPPORTED', path, `data of HDF5 type ${JSON.stringify(data.dtype)} cannot be written to a blockfile`);
-    const signal = signalFromTree(h5Tree(group), shape, path);
+    const signal = signalFromTree(h5Tree(h5wasm, group), shape, path);
     const rows = rowsPerBlock(shape, Number(data.metadata.size));
     return {
       description: { ...signal, dtype },

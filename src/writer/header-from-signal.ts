@@ -30,7 +30,9 @@ const METRES: Record<string, number> = {
 export function convertLength(value: number, from: string, to: string): number | undefined {
   const a = METRES[from.trim()];
   const b = METRES[to];
-  return a === undefined || b === undefined ? undefined : (value * a) / b;
+  if (a === undefined || b === undefined) return undefined;
+  // The same unit (µm and um alike) converts exactly, without rounding through metres.
+  return a === b ? value : (value * a) / b;
 }
 
 /** What the writer needs to know of a signal besides its data. */

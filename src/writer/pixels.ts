@@ -93,6 +93,10 @@ export function castConverter(dtype: NumericDtype, bits: 8 | 16): PixelConverter
       for (let i = 0; i < n; i++) out[to + i] = castFloat(valueAt(src, from + i), mask);
     };
   }
+  if (dtype === 'uint8' || (dtype === 'uint16' && bits === 16)) {
+    // Nothing to convert: a copy.
+    return (src, from, out, to, n) => out.set((src as Uint8Array | Uint16Array).subarray(from, from + n), to);
+  }
   return (src, from, out, to, n) => {
     const s = src as Exclude<NumericArray, BigInt64Array | BigUint64Array>;
     for (let i = 0; i < n; i++) out[to + i] = s[from + i] & mask;
@@ -162,7 +166,12 @@ const identity = (x: number) => x;
 /** numpy's `mean` of `n` values: float32 for float32 data, float64 otherwise. */
 export function frameMean(data: NumericArray, start: number, n: number, dtype: NumericDtype): number {
   if (dtype === 'float32') return Math.fround(pairwiseSum(data, start, n, Math.fround) / n);
-  return pairwiseSum(data, start, n, identity) / n;
+  if (isFloat(dtype) || dtype === 'int64' || dtype === 'uint64') return pairwiseSum(data, start, n, identity) / n;
+  // Integers of 32 bits or less sum exactly in a double, in any order: a plain loop gives numpy's result.
+  const values = data as Exclude<NumericArray, BigInt64Array | BigUint64Array>;
+  let sum = 0;
+  for (let i = start, end = start + n; i < end; i++) sum += values[i];
+  return sum / n;
 }
 
 /** Minimum and maximum of the data, for `'minmax'`. */

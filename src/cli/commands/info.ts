@@ -8,16 +8,20 @@ export interface InfoOptions {
   check?: boolean;
 }
 
-async function checkFrames(blockfile: Blockfile): Promise<string> {
+/** The frame check's line, and the failure to report once everything else is shown. */
+async function checkFrames(blockfile: Blockfile): Promise<{ text: string; failure?: unknown }> {
   const bar = progressBar('checking frames');
   try {
     const { checked, missing } = await blockfile.verifyFrames();
     bar.update(checked, checked);
-    return missing > 0
-      ? `${checked} frame records check (AA 55 + index); ${missing} missing (file truncated, read as zeros)`
-      : `all ${checked} frame records check (AA 55 + index)`;
+    return {
+      text:
+        missing > 0
+          ? `${checked} frame records check (AA 55 + index); ${missing} missing (file truncated, read as zeros)`
+          : `all ${checked} frame records check (AA 55 + index)`,
+    };
   } catch (error) {
-    return `FAILED: ${(error as Error).message}`;
+    return { text: `FAILED: ${(error as Error).message}`, failure: error };
   } finally {
     bar.stop();
   }
@@ -30,7 +34,11 @@ function degrees(hundredths: number): string {
 export async function infoCommand(file: string, options: InfoOptions, out: (line: string) => void): Promise<void> {
   const blockfile = await openBlockfile(file);
   try {
-    const frameCheck = options.check === false ? 'not checked' : await checkFrames(blockfile);
+    const { text: frameCheck, failure } = options.check === false ? { text: 'not checked', failure: undefined } : await checkFrames(blockfile);
+    // A broken frame record fails the command (exit 1, one line on stderr) after the rest is shown.
+    const finish = () => {
+      if (failure) throw failure;
+    };
     const h = blockfile.header;
     const metadata = blockfile.metadata;
     const warnings = blockfile.warnings.map((w) => w.message);
@@ -53,7 +61,7 @@ export async function infoCommand(file: string, options: InfoOptions, out: (line
           1,
         ),
       );
-      return;
+      return finish();
     }
     const { nx, ny, dpSize, fileSize } = blockfile.layout;
     const version = h.MAGIC === 0x0103 ? '1.3' : h.MAGIC === 0x0102 ? '1.2' : `unknown (MAGIC 0x${h.MAGIC.toString(16)})`;
@@ -74,6 +82,7 @@ export async function infoCommand(file: string, options: InfoOptions, out: (line
     for (const w of warnings) rows.push(['Warning', w]);
     const width = Math.max(...rows.map(([k]) => k.length));
     for (const [k, v] of rows) out(`${k.padEnd(width)}  ${v}`);
+    finish();
   } finally {
     await blockfile.close();
   }
