@@ -212,3 +212,16 @@ describe('memory while converting', () => {
     expect(statSync(join(dir, 'big.hspy')).size).toBeGreaterThan(1 << 20);
   }, 120_000);
 });
+
+describe.skipIf(!tifffile.ok)('tifffile reads BigTIFF stacks', () => {
+  it('the same pages as classic TIFF', async () => {
+    const { encodeTiff } = await import('../src/tiff/tiff.js');
+    const pages = [0, 1].map((p) => ({ data: Float32Array.from({ length: 6 }, (_, i) => p + i / 8), rows: 2, cols: 3 }));
+    const path = join(dir, 'big.tiff');
+    writeFileSync(path, encodeTiff(pages, undefined, 'big'));
+    const script = 'import sys, tifffile\nwith tifffile.TiffFile(sys.argv[1]) as t:\n    print(t.is_bigtiff, t.asarray().ravel().tolist())';
+    const [bigtiff, ...values] = runPython('-c', [script, path]).trim().split(' ');
+    expect(bigtiff).toBe('True');
+    expect(JSON.parse(values.join(' '))).toEqual([...pages[0].data, ...pages[1].data]);
+  });
+});

@@ -58,3 +58,19 @@ describe('TIFF encoder', () => {
     expect(() => encodeTiff([{ data: new Uint8Array(5), rows: 2, cols: 3 }])).toThrow(/5 values for 2×3/);
   });
 });
+
+describe('BigTIFF', () => {
+  it('a stack written as BigTIFF reads back page by page, as classic TIFF does', async () => {
+    const { openTiffStack } = await import('../src/tiff/read.js');
+    const { MemorySource } = await import('../src/sources/memory.js');
+    const pages = [0, 1, 2].map((p) => ({ data: Uint16Array.from({ length: 12 }, (_, i) => p * 100 + i), rows: 3, cols: 4 }));
+    for (const format of ['classic', 'big'] as const) {
+      const bytes = encodeTiff(pages, '{"note": "x"}', format);
+      expect(bytes[2]).toBe(format === 'big' ? 43 : 42);
+      const stack = await openTiffStack(new MemorySource(bytes, `s-${format}.tiff`));
+      expect([stack.pages.length, stack.rows, stack.cols, stack.dtype, stack.description]).toEqual([3, 3, 4, 'uint16', '{"note": "x"}']);
+      expect(Array.from((await stack.readPages(1, 3)) as Uint16Array)).toEqual([...pages[1].data, ...pages[2].data]);
+    }
+    expect(() => encodeTiff([{ data: new Uint8Array(1), rows: 1, cols: 1 }], undefined, 'classic')).not.toThrow();
+  });
+});

@@ -14,7 +14,6 @@ import { writeGroupTree, ZarrArrayWriter, type ZarrCompressor, type ZarrStore } 
 import { BlockfileError, type BlockfileWarning } from '../format/errors.js';
 import type { Blockfile } from '../reader/blockfile.js';
 import { TiffStackWriter } from '../tiff/tiff.js';
-import { MemorySink } from '../writer/sink.js';
 import { writeDirectoryAtomically, writeFileAtomically, writeViaTemporaryPath } from './atomic-file.js';
 
 export interface ExportOptions {
@@ -27,7 +26,7 @@ export interface ExportOptions {
 
 const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
 /** Chunks being compressed at once (zlib runs on libuv's thread pool). */
-const CHUNKS_IN_FLIGHT = 3;
+const CHUNKS_IN_FLIGHT = 2;
 
 /** The signal as HyperSpy holds it: squeezed shape, axes, metadata and the header. */
 function describe(bf: Blockfile) {
@@ -51,7 +50,8 @@ const deflateAsync = promisify(deflate);
 /** numcodecs' "zlib" codec, on Node's zlib: level 1 trades a little size for speed. */
 export const ZLIB_COMPRESSOR: ZarrCompressor = {
   config: { id: 'zlib', level: 1 },
-  encode: async (bytes) => new Uint8Array(await deflateAsync(bytes, { level: 1 })),
+  // One output chunk as large as the input: no list of 16 KiB pieces to join afterwards.
+  encode: (bytes) => deflateAsync(bytes, { level: 1, chunkSize: Math.max(64 * 1024, bytes.length + 1024) }),
 };
 
 function directoryStore(root: string): ZarrStore {
@@ -69,7 +69,11 @@ function directoryStore(root: string): ZarrStore {
   };
 }
 
-/** Feeds every chunk of the file to `write`, a few at a time, in order of reading. */
+/**
+ * Feeds every chunk of the file to `write`, a few at a time, in order of
+ * reading. Chunks are read into a fixed set of buffers, each reused once its
+ * write is done, so memory stays at a few chunks whatever the file size.
+ */
 async function forEachChunk(
   bf: Blockfile,
   rows: number,
@@ -77,23 +81,33 @@ async function forEachChunk(
   options: ExportOptions,
   write: (index: number, data: Uint8Array | Uint16Array) => Promise<void>,
 ): Promise<void> {
+  const perChunk = Math.max(1, rows * framesPerRow);
+  const values = perChunk * bf.geometry.pixelsPerFrame;
+  const free: (Uint8Array | Uint16Array)[] = Array.from({ length: CHUNKS_IN_FLIGHT }, () =>
+    bf.dtype === 'uint16' ? new Uint16Array(values) : new Uint8Array(values),
+  );
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let frames = 0;
-  let index = 0;
-  for await (const block of bf.blocks({ blockFrames: Math.max(1, rows * framesPerRow), reuse: false, signal: options.signal })) {
+  for (let index = 0, start = 0; start < bf.frameCount && !failure; index++, start += perChunk) {
+    while (free.length === 0) await Promise.race(inFlight);
     if (failure) break;
-    const task = write(index++, block.data)
+    const count = Math.min(perChunk, bf.frameCount - start);
+    const buffer = free.pop()!;
+    const data = (await bf.readFrames(start, count, buffer.subarray(0, count * bf.geometry.pixelsPerFrame) as typeof buffer, options.signal)) as typeof buffer;
+    const task: Promise<void> = write(index, data)
       .then(() => {
-        frames += block.count;
+        frames += count;
         options.onProgress?.({ frames, totalFrames: bf.frameCount });
       })
       .catch((error: unknown) => {
         failure ??= error;
       })
-      .finally(() => inFlight.delete(task));
+      .finally(() => {
+        inFlight.delete(task);
+        free.push(buffer);
+      });
     inFlight.add(task);
-    if (inFlight.size >= CHUNKS_IN_FLIGHT) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   if (failure) throw failure;
@@ -199,12 +213,7 @@ export async function exportHspy(bf: Blockfile, target: string, options: ExportO
 export async function exportTiffStack(bf: Blockfile, target: string, options: ExportOptions = {}): Promise<BlockfileWarning[]> {
   const [rows, cols] = [bf.geometry.sigShape.at(-2) ?? 1, bf.geometry.sigShape.at(-1)!];
   const description = JSON.stringify({ shape: bf.squeezedShape, axes: bf.axes, metadata: bf.metadata, original_metadata: bf.originalMetadata });
-  try {
-    // Refuse before writing anything when the stack would not fit classic TIFF.
-    void new TiffStackWriter(new MemorySink(target), { pages: bf.frameCount, rows, cols, dtype: bf.dtype, description });
-  } catch (cause) {
-    throw new BlockfileError('UNSUPPORTED', target, `${(cause as Error).message}; convert to .zarr or .hspy instead`, { cause });
-  }
+  let big = false;
   await writeFileAtomically(target, options, async (sink) => {
     const stack = new TiffStackWriter(sink, { pages: bf.frameCount, rows, cols, dtype: bf.dtype, description });
     let frames = 0;
@@ -214,7 +223,10 @@ export async function exportTiffStack(bf: Blockfile, target: string, options: Ex
       options.onProgress?.({ frames, totalFrames: bf.frameCount });
     }
     stack.finish();
+    big = stack.big;
   });
+  const warnings: BlockfileWarning[] = [];
+  if (big) warnings.push({ code: 'METADATA', message: `${target}: over 4 GiB, written as BigTIFF: tifffile reads it; ImageJ needs Bio-Formats for it` });
   // TIFF keeps no calibrations that HyperSpy reads: say so rather than drop them silently.
-  return [{ code: 'METADATA', message: `${target}: TIFF readers see the patterns only; axes, metadata and the header travel as JSON in the first page's description, which blo convert reads back` }];
+  return [...warnings, { code: 'METADATA', message: `${target}: TIFF readers see the patterns only; axes, metadata and the header travel as JSON in the first page's description, which blo convert reads back` }];
 }

@@ -1,7 +1,8 @@
 /**
  * Baseline TIFF writing: grey-scale pages of unsigned integers or floats,
  * one strip each, uncompressed, little-endian, as tifffile and ImageJ read
- * them. Several pages make a stack; `TiffStackWriter` streams one.
+ * them; BigTIFF when a stack passes 4 GiB. Several pages make a stack;
+ * `TiffStackWriter` streams one.
  */
 import type { ByteSink } from '../writer/sink.js';
 
@@ -18,6 +19,7 @@ const BYTES: Record<TiffDtype, number> = { uint8: 1, uint16: 2, uint32: 4, float
 const SHORT = 3;
 const LONG = 4;
 const ASCII = 2;
+const LONG8 = 16;
 
 export function tiffDtypeOf(data: TiffPixels): TiffDtype {
   if (data instanceof Uint8Array) return 'uint8';
@@ -26,12 +28,13 @@ export function tiffDtypeOf(data: TiffPixels): TiffDtype {
   return data instanceof Float32Array ? 'float32' : 'float64';
 }
 
-/** Where each page's IFD and data go in a stack of equal pages. */
+/** Where each page's IFD and data go in a stack of equal pages: classic TIFF, or BigTIFF past 4 GiB. */
 class StackLayout {
   readonly text: Uint8Array | undefined;
   readonly pageBytes: number;
   readonly size: number;
-  readonly #first: number;
+  readonly big: boolean;
+  readonly #firstData: number;
   readonly #stride: number;
 
   constructor(
@@ -40,69 +43,95 @@ class StackLayout {
     readonly cols: number,
     readonly dtype: TiffDtype,
     description?: string,
+    format: 'auto' | 'classic' | 'big' = 'auto',
   ) {
     this.text = description ? new TextEncoder().encode(`${description}\0`) : undefined;
     this.pageBytes = rows * cols * BYTES[dtype];
-    // The first page: IFD with one more entry, the description, then data (8-byte aligned).
-    this.#first = align(8 + ifdSize(12) + (this.text?.length ?? 0), 8) + this.pageBytes;
-    this.#stride = align(ifdSize(11), 8) + this.pageBytes;
-    this.size = 8 + (this.#first - 8) + (pages - 1) * this.#stride;
-    if (this.size > 0xffffffff) throw new RangeError(`the TIFF would be ${this.size} bytes, over the 4 GiB of classic TIFF`);
+    const sizeFor = (big: boolean) => {
+      const firstData = align(headerSize(big) + ifdSize(12, big) + (this.text?.length ?? 0), 8);
+      const stride = align(ifdSize(11, big), 8) + this.pageBytes;
+      return { firstData, stride, size: firstData + this.pageBytes + (pages - 1) * stride };
+    };
+    const classic = sizeFor(false);
+    this.big = format === 'big' || (format === 'auto' && classic.size > 0xffffffff);
+    if (format === 'classic' && classic.size > 0xffffffff) throw new RangeError(`the TIFF would be ${classic.size} bytes, over the 4 GiB of classic TIFF`);
+    const chosen = this.big ? sizeFor(true) : classic;
+    this.#firstData = chosen.firstData;
+    this.#stride = chosen.stride;
+    this.size = chosen.size;
   }
 
   ifdAt(page: number): number {
-    return page === 0 ? 8 : align(8 + ifdSize(12) + (this.text?.length ?? 0), 8) + this.pageBytes + (page - 1) * this.#stride;
+    return page === 0 ? headerSize(this.big) : this.#firstData + this.pageBytes + (page - 1) * this.#stride;
   }
 
   dataAt(page: number): number {
-    return page === 0 ? align(8 + ifdSize(12) + (this.text?.length ?? 0), 8) : this.ifdAt(page) + align(ifdSize(11), 8);
+    return page === 0 ? this.#firstData : this.ifdAt(page) + align(ifdSize(11, this.big), 8);
   }
 
   /** The header (page 0 only) and IFD of a page, to be written at `start`. */
   encodeHead(page: number): { start: number; bytes: Uint8Array } {
+    const big = this.big;
     const start = page === 0 ? 0 : this.ifdAt(page);
     const end = this.dataAt(page);
     const bytes = new Uint8Array(end - start);
     const view = new DataView(bytes.buffer);
     const at = (absolute: number) => absolute - start;
+    const offset = (where: number, value: number) => (big ? view.setBigUint64(where, BigInt(value), true) : view.setUint32(where, value, true));
     if (page === 0) {
-      bytes.set([0x49, 0x49, 42, 0]);
-      view.setUint32(4, 8, true);
+      bytes.set([0x49, 0x49, big ? 43 : 42, 0]);
+      if (big) {
+        view.setUint16(4, 8, true);
+        view.setBigUint64(8, BigInt(headerSize(true)), true);
+      } else {
+        view.setUint32(4, 8, true);
+      }
     }
-    const textAt = this.ifdAt(0) + ifdSize(12);
+    const textAt = this.ifdAt(0) + ifdSize(12, big);
+    const OFFSET = big ? LONG8 : LONG;
     const entries: [number, number, number, number][] = [
       [256, LONG, 1, this.cols],
       [257, LONG, 1, this.rows],
       [258, SHORT, 1, BYTES[this.dtype] * 8],
       [259, SHORT, 1, 1],
       [262, SHORT, 1, 1],
-      [273, LONG, 1, this.dataAt(page)],
+      [273, OFFSET, 1, this.dataAt(page)],
       [277, SHORT, 1, 1],
       [278, LONG, 1, this.rows],
-      [279, LONG, 1, this.pageBytes],
+      [279, OFFSET, 1, this.pageBytes],
       [284, SHORT, 1, 1],
       [339, SHORT, 1, this.dtype.startsWith('float') ? 3 : 1],
     ];
     if (page === 0 && this.text) entries.push([270, ASCII, this.text.length, textAt]);
     entries.sort((a, b) => a[0] - b[0]);
     const ifd = at(this.ifdAt(page));
-    view.setUint16(ifd, entries.length, true);
+    const entrySize = big ? 20 : 12;
+    const first = ifd + (big ? 8 : 2);
+    if (big) view.setBigUint64(ifd, BigInt(entries.length), true);
+    else view.setUint16(ifd, entries.length, true);
     entries.forEach(([tag, type, count, value], k) => {
-      const e = ifd + 2 + k * 12;
+      const e = first + k * entrySize;
       view.setUint16(e, tag, true);
       view.setUint16(e + 2, type, true);
-      view.setUint32(e + 4, count, true);
-      if (type === SHORT) view.setUint16(e + 8, value, true);
-      else view.setUint32(e + 8, value, true);
+      if (big) view.setBigUint64(e + 4, BigInt(count), true);
+      else view.setUint32(e + 4, count, true);
+      const v = e + (big ? 12 : 8);
+      if (type === SHORT) view.setUint16(v, value, true);
+      else if (type === LONG) view.setUint32(v, value, true);
+      else offset(v, value);
     });
-    view.setUint32(ifd + 2 + entries.length * 12, page + 1 < this.pages ? this.ifdAt(page + 1) : 0, true);
+    offset(first + entries.length * entrySize, page + 1 < this.pages ? this.ifdAt(page + 1) : 0);
     if (page === 0 && this.text) bytes.set(this.text, at(textAt));
     return { start, bytes };
   }
 }
 
-function ifdSize(entries: number): number {
-  return 2 + entries * 12 + 4;
+function headerSize(big: boolean): number {
+  return big ? 16 : 8;
+}
+
+function ifdSize(entries: number, big: boolean): number {
+  return big ? 8 + entries * 20 + 8 : 2 + entries * 12 + 4;
 }
 
 function align(n: number, to: number): number {
@@ -115,7 +144,7 @@ function bytesOf(data: ArrayBufferView): Uint8Array {
 }
 
 /** Encodes pages of one size and type into one TIFF file (classic TIFF: under 4 GiB). */
-export function encodeTiff(pages: readonly TiffPage[], description?: string): Uint8Array {
+export function encodeTiff(pages: readonly TiffPage[], description?: string, format: 'auto' | 'classic' | 'big' = 'auto'): Uint8Array {
   if (pages.length === 0) throw new RangeError('a TIFF needs at least one page');
   const { rows, cols } = pages[0];
   const dtype = tiffDtypeOf(pages[0].data);
@@ -123,7 +152,7 @@ export function encodeTiff(pages: readonly TiffPage[], description?: string): Ui
     if (page.data.length !== page.rows * page.cols) throw new RangeError(`TIFF page ${i}: ${page.data.length} values for ${page.rows}×${page.cols}`);
     if (page.rows !== rows || page.cols !== cols || tiffDtypeOf(page.data) !== dtype) throw new RangeError(`TIFF page ${i}: pages must share size and type`);
   });
-  const layout = new StackLayout(pages.length, rows, cols, dtype, description);
+  const layout = new StackLayout(pages.length, rows, cols, dtype, description, format);
   const out = new Uint8Array(layout.size);
   pages.forEach((page, i) => {
     const head = layout.encodeHead(i);
@@ -139,13 +168,19 @@ export class TiffStackWriter {
   readonly #layout: StackLayout;
   #written = 0;
 
-  constructor(sink: ByteSink, init: { pages: number; rows: number; cols: number; dtype: TiffDtype; description?: string }) {
+  /** `format` 'auto' writes classic TIFF when it fits in 4 GiB, BigTIFF otherwise. */
+  constructor(sink: ByteSink, init: { pages: number; rows: number; cols: number; dtype: TiffDtype; description?: string; format?: 'auto' | 'classic' | 'big' }) {
     this.#sink = sink;
-    this.#layout = new StackLayout(init.pages, init.rows, init.cols, init.dtype, init.description);
+    this.#layout = new StackLayout(init.pages, init.rows, init.cols, init.dtype, init.description, init.format);
   }
 
   get size(): number {
     return this.#layout.size;
+  }
+
+  /** Whether the file is BigTIFF (64-bit offsets). */
+  get big(): boolean {
+    return this.#layout.big;
   }
 
   /** Appends whole pages (a multiple of rows × cols values of the stack's type). */
