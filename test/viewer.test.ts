@@ -3,7 +3,7 @@
  * server. Screenshots go to test-artifacts/ for people to look at.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { encodeFrameRecord } from '../src/format/frame.js';
 import { encodeHeader, HEADER_SIZE } from '../src/format/header.js';
 import { planBlockfile } from '../src/writer/stream-writer.js';
@@ -222,6 +222,48 @@ describe.skipIf(!CHROMIUM)('viewer in Chromium', () => {
     await page.getByTestId('navigator-cmap').selectOption('viridis');
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-region-sum.png') });
     expect(errors, errors.join('\n')).toEqual([]);
+  }, 60_000);
+
+  it('opens 16-bit files and line scans, and says why a file cannot be opened', async () => {
+    const wide = join(dir, 'wide.blo');
+    expect(blo('demo', wide, '--scan', '6x5', '--size', '32', '--bits', '16').status).toBe(0);
+    const npy = join(dir, 'wide.npy');
+    expect(blo('convert', wide, npy).status).toBe(0);
+    const line = join(dir, 'line.blo');
+    const { decodeNpy: decode, encodeNpyHeader } = await import('../src/npy/npy.js');
+    const { data } = decode(readFileSync(npy));
+    writeFileSync(join(dir, 'line.npy'), Buffer.concat([encodeNpyHeader('uint16', [5, 32, 32]), new Uint8Array((data as Uint16Array).buffer, 0, 5 * 32 * 32 * 2)]));
+    expect(blo('convert', join(dir, 'line.npy'), line, '--bits', '16').status).toBe(0);
+    const bad = join(dir, 'bad.blo');
+    writeFileSync(bad, Buffer.from('IMGBLX'.padEnd(300, '\0')));
+    const other = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    try {
+      await other.goto(server.url.replace(/&file=.*/, ''));
+      for (const [path, position] of [[wide, 'pattern at x 2 y 3'], [line, 'pattern at x 2 y 0']] as const) {
+        await other.getByTestId('file-input').setInputFiles(path);
+        await expect.poll(() => other.getByTestId('pattern-label').textContent()).toBe(position);
+        const f = await openBlockfile(path);
+        const [y, x] = position === 'pattern at x 2 y 3' ? [3, 2] : [0, 2];
+        const { rgba } = renderRgba(await f.frameAt(y, x), {});
+        expect(await other.evaluate(() => {
+          const c = document.querySelector('[data-testid="pattern-canvas"]') as HTMLCanvasElement;
+          return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+        })).toEqual(Array.from(rgba));
+        await f.close();
+        await other.getByTestId('detector-disk').click();
+        const box = (await other.getByTestId('pattern-overlay').boundingBox())!;
+        await other.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        await other.mouse.down();
+        await other.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2, { steps: 3 });
+        await other.mouse.up();
+        await expect.poll(() => other.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toMatch(/^virtual image: disk/);
+      }
+      await other.screenshot({ path: join(ARTIFACTS, 'viewer-line-16bit.png') });
+      await other.getByTestId('file-input').setInputFiles(bad);
+      await expect.poll(() => other.getByTestId('status').textContent()).toMatch(/not a blockfile: ID is "IMGBLX"/);
+    } finally {
+      await other.close();
+    }
   }, 60_000);
 
   it('opens a 21 GB file at once: header, stored VBF and the frames shown only', async () => {

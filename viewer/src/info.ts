@@ -20,7 +20,8 @@ export function renderInfo(bf: Blockfile): HTMLElement {
       if (typeof v === 'number' || typeof v === 'string') rows.push([k.replace(/_/g, ' '), `${v}${units[k] ?? ''}`]);
     }
   }
-  for (const a of bf.axes) rows.push([`axis ${a.name}`, `${a.size} × ${format(a.scale)} ${a.units}`]);
+  // Axis names as HyperSpy gives them (positional for line scans), with each axis's role.
+  for (const a of bf.axes) rows.push([`axis ${a.name} (${a.navigate ? 'scan' : 'pattern'})`, `${a.size} × ${format(a.scale)} ${a.units}`]);
   const table = element('table');
   for (const [k, v] of rows) {
     const tr = element('tr');
