@@ -3,6 +3,7 @@
  * metadata and one compressed file per chunk, through any key-value store.
  * Reading goes through zarrita, which also decodes Blosc.
  */
+import { npyItemSize, numpyTypestr, type NpyDtype } from '../npy/npy.js';
 import type { AttrValue, TreeGroup } from './hyperspy-tree.js';
 
 export interface ZarrStore {
@@ -13,25 +14,6 @@ export interface ZarrCompressor {
   /** numcodecs' configuration, as stored in .zarray. */
   config: { id: string; level?: number };
   encode(bytes: Uint8Array): Promise<Uint8Array>;
-}
-
-const DTYPES: Record<string, string> = {
-  uint8: '|u1',
-  int8: '|i1',
-  uint16: '<u2',
-  int16: '<i2',
-  uint32: '<u4',
-  int32: '<i4',
-  float32: '<f4',
-  float64: '<f8',
-  int64: '<i8',
-  uint64: '<u8',
-};
-
-export function zarrDtype(dtype: string): string {
-  const z = DTYPES[dtype];
-  if (!z) throw new RangeError(`no Zarr type for ${dtype}`);
-  return z;
 }
 
 const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
@@ -61,19 +43,19 @@ export class ZarrArrayWriter {
   readonly #rowValues: number;
   readonly #bytesPerValue: number;
 
-  constructor(store: ZarrStore, path: string, shape: readonly number[], dtype: string, compressor: ZarrCompressor, chunkRows: number) {
+  constructor(store: ZarrStore, path: string, shape: readonly number[], dtype: NpyDtype, compressor: ZarrCompressor, chunkRows: number) {
     this.#store = store;
     this.#path = path;
     this.#shape = shape;
     this.#compressor = compressor;
     this.chunkRows = Math.max(1, Math.min(shape[0], chunkRows));
     this.#rowValues = shape.slice(1).reduce((a, b) => a * b, 1);
-    this.#bytesPerValue = Number(zarrDtype(dtype).slice(2));
+    this.#bytesPerValue = npyItemSize(dtype);
     this.metadata = {
       zarr_format: 2,
       shape: [...shape],
       chunks: [this.chunkRows, ...shape.slice(1)],
-      dtype: zarrDtype(dtype),
+      dtype: numpyTypestr(dtype),
       compressor: compressor.config,
       fill_value: 0,
       order: 'C',

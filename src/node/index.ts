@@ -7,3 +7,6 @@ export { writeDemoFile } from './demo-file.js';
 export { writeBlockfile, writeBlockfileFrames } from './write.js';
 export { NpyFile } from './npy-file.js';
 export { createNodeAnalysisPool } from './analysis-pool.js';
+export { exportHspy, exportZarr, exportTiffStack, type ExportOptions } from './export.js';
+export { blockfileInput, hspyInput, npyInput, tiffInput, zarrInput, type FrameInput } from './import.js';
+export { startViewServer, type ViewServer, type ViewServerOptions } from './view-server.js';

@@ -18,6 +18,11 @@ const DESCR: Record<NpyDtype, string> = {
   uint64: '<u8',
 };
 
+/** numpy's type string of a dtype ('|u1', '<f8', …), as .npy headers and Zarr 2 metadata write it. */
+export function numpyTypestr(dtype: NpyDtype): string {
+  return DESCR[dtype];
+}
+
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 function shapeTuple(shape: readonly number[]): string {

@@ -10,13 +10,7 @@ import sys
 import numpy as np
 import hyperspy.api as hs
 
-
-def plain(v):
-    if isinstance(v, bytes):
-        return v.decode()
-    if hasattr(v, "item"):
-        return v.item()
-    return v
+from hyperspy_read import axes_of, plain
 
 
 def describe(path, lazy):
@@ -28,11 +22,7 @@ def describe(path, lazy):
         "shape": list(data.shape),
         "dtype": str(data.dtype),
         "data_sha256": hashlib.sha256(data.tobytes()).hexdigest(),
-        "axes": [
-            {"name": a.name, "size": a.size, "scale": a.scale, "offset": a.offset,
-             "units": a.units, "navigate": a.navigate}
-            for a in s.axes_manager._axes
-        ],
+        "axes": axes_of(s),
         "header": {k: plain(v) for k, v in om.get("blockfile_header", {}).items()},
         "general": {k: plain(v) for k, v in s.metadata.General.as_dictionary().items() if k != "FileIO"},
     }

@@ -9,6 +9,22 @@ import numpy as np
 import hyperspy.api as hs
 
 
+def axes_of(s):
+    """The axes as HyperSpy holds them, as plain data."""
+    return [
+        {"name": a.name, "size": a.size, "scale": a.scale, "offset": a.offset,
+         "units": a.units, "navigate": a.navigate}
+        for a in s.axes_manager._axes
+    ]
+
+
+def plain(v):
+    """Header values as JSON can hold them (bytes decoded, numpy scalars unwrapped)."""
+    if isinstance(v, bytes):
+        return v.decode()
+    return v.item() if hasattr(v, "item") else v
+
+
 def describe(path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -19,16 +35,12 @@ def describe(path):
         "shape": list(data.shape),
         "dtype": str(data.dtype),
         "data_sha256": hashlib.sha256(data.tobytes()).hexdigest(),
-        "axes": [
-            {"name": a.name, "size": a.size, "scale": a.scale, "offset": a.offset,
-             "units": a.units, "navigate": a.navigate}
-            for a in s.axes_manager._axes
-        ],
-        "header": {k: (v.decode() if isinstance(v, bytes) else (v.item() if hasattr(v, "item") else v))
-                   for k, v in header.items()},
+        "axes": axes_of(s),
+        "header": {k: plain(v) for k, v in header.items()},
         "warnings": [str(w.message) for w in caught
                      if "blockfile" in str(w.filename).lower() or "blo" in str(w.message).lower()],
     }
 
 
-print(json.dumps({path: describe(path) for path in sys.argv[1:]}))
+if __name__ == "__main__":
+    print(json.dumps({path: describe(path) for path in sys.argv[1:]}))
