@@ -204,6 +204,21 @@ describe('analysis equals the reference computation', () => {
   });
 });
 
+describe('integer accumulators', () => {
+  it('sum patterns stay exact past the range of 32-bit integers (70,000 frames of 65535)', async () => {
+    const data = new Uint16Array(70_000).fill(65535);
+    const { bytes } = await buildBlockfile({ nx: 35_000, ny: 2, dpSize: 1, bits: 16 }, data);
+    const bf = await Blockfile.open(new MemorySource(bytes));
+    const r = await analyze(bf, { patterns: { sum: true, max: true, mean: true, std: true }, frameSums: true, virtual: [{ kind: 'rect', x0: 0, y0: 0, x1: 1, y1: 1 }] });
+    expect(r.sum![0]).toBe(70_000 * 65535);
+    expect(r.max![0]).toBe(65535);
+    expect(r.mean![0]).toBe(65535);
+    expect(r.std![0]).toBe(0);
+    expect(r.frameSums!.every((v) => v === 65535)).toBe(true);
+    expect(r.virtual[0].every((v) => v === 65535)).toBe(true);
+  });
+});
+
 describe('radial profile', () => {
   it('averages rings about the centre', () => {
     const rows = 9;

@@ -131,11 +131,7 @@ export class RangeAccumulator {
       const at = frame - p.start;
       const base = i * pixels;
       for (let d = 0; d < this.#c.detectors.length; d++) p.virtual[d][at] = applyDetector(this.#c.detectors[d], data, base);
-      if (p.frameSums) {
-        let total = 0;
-        for (let q = base, end = base + pixels; q < end; q++) total += data[q];
-        p.frameSums[at] = total;
-      }
+      if (p.frameSums) p.frameSums[at] = frameTotal(data, base, pixels, this.#c.shape.patternCols);
       if (this.#c.com) this.#centerOfMass(data, base, at);
       if (this.#c.patterns && (!this.#c.region || this.#c.region[frame])) this.#addPattern(data, base);
     }
@@ -144,25 +140,40 @@ export class RangeAccumulator {
   #addPattern(data: Uint8Array | Uint16Array, base: number): void {
     const p = this.#partial;
     const pixels = this.#c.shape.pixels;
+    const frame = data.subarray(base, base + pixels);
     if (p.sum) {
-      const sum = p.sum;
-      for (let q = 0; q < pixels; q++) sum[q] += data[base + q];
+      // Integer sums first (faster than float adds), flushed into the Float64 sum before they could overflow.
+      this.#sumInt ??= new Uint32Array(pixels);
+      const sum = this.#sumInt;
+      for (let q = 0; q < pixels; q++) sum[q] += frame[q];
+      if (++this.#sumIntFrames === (frame instanceof Uint16Array ? 65536 : 16_777_216)) this.#flushSum();
     }
     if (p.sumSq) {
       const sq = p.sumSq;
       for (let q = 0; q < pixels; q++) {
-        const v = data[base + q];
+        const v = frame[q];
         sq[q] += v * v;
       }
     }
     if (p.max) {
-      const max = p.max;
-      for (let q = 0; q < pixels; q++) {
-        const v = data[base + q];
-        if (v > max[q]) max[q] = v;
-      }
+      this.#maxInt ??= frame instanceof Uint16Array ? new Uint16Array(pixels) : new Uint8Array(pixels);
+      const max = this.#maxInt;
+      for (let q = 0; q < pixels; q++) if (frame[q] > max[q]) max[q] = frame[q];
     }
     p.count++;
+  }
+
+  #sumInt: Uint32Array | undefined;
+  #sumIntFrames = 0;
+  #maxInt: Uint8Array | Uint16Array | undefined;
+
+  #flushSum(): void {
+    const sum = this.#partial.sum;
+    const ints = this.#sumInt;
+    if (!sum || !ints) return;
+    for (let q = 0; q < ints.length; q++) sum[q] += ints[q];
+    ints.fill(0);
+    this.#sumIntFrames = 0;
   }
 
   #centerOfMass(data: Uint8Array | Uint16Array, base: number, at: number): void {
@@ -205,6 +216,8 @@ export class RangeAccumulator {
   }
 
   result(): PartialResult {
+    this.#flushSum();
+    if (this.#maxInt && this.#partial.max) this.#partial.max.set(this.#maxInt);
     return this.#partial;
   }
 }
@@ -284,4 +297,17 @@ function standardDeviation(sum: Float64Array, sumSq: Float64Array, n: number): F
     out[q] = Math.sqrt(Number(bn * BigInt(sumSq[q]) - s * s) / (n * n));
   }
   return out;
+}
+
+/** A frame's total: rows summed as int32 (8/16-bit rows under 32768 pixels cannot overflow), rows added as doubles. */
+function frameTotal(data: Uint8Array | Uint16Array, base: number, pixels: number, cols: number): number {
+  let total = 0;
+  const rowLength = cols <= 32768 ? cols : 1;
+  for (let row = base, end = base + pixels; row < end; row += rowLength) {
+    let sum = 0;
+    const stop = Math.min(end, row + rowLength);
+    for (let q = row; q < stop; q++) sum = (sum + data[q]) | 0;
+    total += sum;
+  }
+  return total;
 }
