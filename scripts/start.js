@@ -2,7 +2,7 @@
 // `npm start`: the main job on the built-in demo dataset. Generates the demo
 // on first run, shows what it holds, then opens it in the browser viewer
 // (`blo view`), which serves it on 127.0.0.1 until Ctrl+C.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,4 +21,8 @@ function run(...args) {
 mkdirSync(dir, { recursive: true });
 if (!existsSync(demo)) run('demo', demo, '--scan', '64x64', '--size', '128', '--seed', '1');
 run('info', demo, '--no-check');
-run('view', demo, ...process.argv.slice(2));
+// The server runs until stopped: pass Ctrl+C (or a kill) on to it and leave with its exit code.
+console.log(`\n$ blo view ${demo} ${process.argv.slice(2).join(' ')}`);
+const server = spawn(process.execPath, [blo, 'view', demo, ...process.argv.slice(2)], { stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
+server.on('exit', (code) => process.exit(code ?? 1));

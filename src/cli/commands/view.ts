@@ -27,10 +27,14 @@ export async function viewCommand(file: string, options: { port?: string; open?:
   out('Press Ctrl+C to stop.');
   if (options.open !== false) openBrowser(server.url);
   await new Promise<void>((resolve) => {
+    // Ctrl+C may arrive twice (from the terminal and from a parent such as `npm start`): stop once.
+    let stopping = false;
     const stop = () => {
+      if (stopping) return;
+      stopping = true;
       void server.close().then(resolve);
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 }
