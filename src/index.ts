@@ -5,7 +5,7 @@
 export * from './format/index.js';
 export * from './sources/index.js';
 export { Blockfile, type OpenOptions, type FrameBlock } from './reader/blockfile.js';
-export type { GeometryOptions } from './reader/geometry.js';
+export { gridOf, type GeometryOptions, type Grid } from './reader/geometry.js';
 export { signalOf, type MemoryMode, type LoadOptions, type LoadedSignal, type LazySignal } from './reader/load.js';
 export { openBlockfile, loadBlockfile, toSource, type BlockfileInput, type SourceOptions } from './reader/open.js';
 export { BlockfileStreamWriter, planBlockfile, type StreamWriterInit, type WriteProgress } from './writer/stream-writer.js';

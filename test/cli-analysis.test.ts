@@ -1,5 +1,4 @@
 /** `blo virtual`, `sum`/`mean`/`max`/`std`, `com` and `navigator --compute` as a user runs them. */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
@@ -7,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../src/analysis/engine.js';
 import { openBlockfile } from '../src/node/open.js';
 import { decodeNpy, encodeNpyHeader } from '../src/npy/npy.js';
-import { blo, oneLineError, tempDir } from './helpers/cli.js';
-import { REPO_ROOT } from './helpers/fixtures.js';
+import { blo, bloPeakMemory, oneLineError, tempDir } from './helpers/cli.js';
 import { pythonModule, runPython } from './helpers/python.js';
 
 const { dir, cleanup } = tempDir();
@@ -151,14 +149,7 @@ describe('memory', () => {
     const big = join(dir, 'big.blo');
     expect(blo('demo', big, '--scan', '128x128', '--size', '128').status).toBe(0);
     for (const workers of ['1', '2']) {
-      const script = `
-        process.on('exit', () => process.stderr.write('maxrss-kb=' + process.resourceUsage().maxRSS + '\\n'));
-        process.argv = [process.argv[0], 'blo', 'virtual', ${JSON.stringify(big)}, '--disk', '63.5,63.5,20', '-o', ${JSON.stringify(join(dir, `big-${workers}.npy`))}, '--workers', '${workers}'];
-        await import(${JSON.stringify(join(REPO_ROOT, 'dist', 'cli', 'run.js'))});
-      `;
-      const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-      expect(result.status, result.stderr).toBe(0);
-      const mb = Number(/maxrss-kb=(\d+)/.exec(result.stderr)![1]) / 1024;
+      const mb = bloPeakMemory('virtual', big, '--disk', '63.5,63.5,20', '-o', join(dir, `big-${workers}.npy`), '--workers', workers).peakMb;
       // Measured here: about 65 MB in one thread, 120 MB with two workers (each its own heap and 8 MB blocks).
       expect(mb, `${workers} worker(s)`).toBeLessThan(workers === '1' ? 120 : 220);
     }

@@ -4,14 +4,13 @@
  * and lazy), HyperSpy's own files coming back to .blo, tifffile reading our
  * stacks, and Dask on a LocalCluster of worker processes reading our Zarr.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBlockfile } from '../src/node/open.js';
 import { decodeNpy, encodeNpyHeader } from '../src/npy/npy.js';
-import { blo, oneLineError, tempDir } from './helpers/cli.js';
+import { blo, bloPeakMemory, oneLineError, tempDir } from './helpers/cli.js';
 import { fixturePath, HAVE_FIXTURES, REPO_ROOT, sha256 } from './helpers/fixtures.js';
 import { pythonModule, runPython } from './helpers/python.js';
 
@@ -198,14 +197,7 @@ describe('memory while converting', () => {
     run('demo', big, '--scan', '128x128', '--size', '128');
     for (const format of ['zspy', 'hspy']) {
       const out = join(dir, `big.${format}`);
-      const script = `
-        process.on('exit', () => process.stderr.write('maxrss-kb=' + process.resourceUsage().maxRSS + '\\n'));
-        process.argv = [process.argv[0], 'blo', 'convert', ${JSON.stringify(big)}, ${JSON.stringify(out)}];
-        await import(${JSON.stringify(join(REPO_ROOT, 'dist', 'cli', 'run.js'))});
-      `;
-      const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-      expect(result.status, result.stderr).toBe(0);
-      const mb = Number(/maxrss-kb=(\d+)/.exec(result.stderr)![1]) / 1024;
+      const mb = bloPeakMemory('convert', big, out).peakMb;
       // Chunks are 16 MiB, a few in flight; h5wasm keeps its own heap of about a chunk.
       expect(mb, format).toBeLessThan(250);
     }

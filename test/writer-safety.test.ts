@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encodeNpyHeader } from '../src/npy/npy.js';
 import { openBlockfile, loadBlockfile } from '../src/node/open.js';
 import { writeBlockfile } from '../src/node/write.js';
-import { blo, oneLineError, tempDir } from './helpers/cli.js';
+import { blo, bloPeakMemory, oneLineError, tempDir } from './helpers/cli.js';
 import { REPO_ROOT, sha256 } from './helpers/fixtures.js';
 
 const { dir, cleanup } = tempDir();
@@ -163,15 +163,7 @@ describe('memory while writing', () => {
     const input = join(dir, 'memory.npy');
     writeLargeNpy(input, 128, 128, 128);
     const output = join(dir, 'memory.blo');
-    // Runs the CLI in a child and reports its peak resident set size.
-    const script = `
-      process.on('exit', () => process.stderr.write('maxrss-kb=' + process.resourceUsage().maxRSS + '\\n'));
-      process.argv = [process.argv[0], 'blo', 'convert', ${JSON.stringify(input)}, ${JSON.stringify(output)}, '--intensity-scaling', 'minmax'];
-      await import(${JSON.stringify(join(REPO_ROOT, 'dist', 'cli', 'run.js'))});
-    `;
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    expect(result.status, result.stderr).toBe(0);
-    const maxRssMb = Number(/maxrss-kb=(\d+)/.exec(result.stderr)![1]) / 1024;
+    const maxRssMb = bloPeakMemory('convert', input, output, '--intensity-scaling', 'minmax').peakMb;
     // Node alone takes ~45 MB; the data is 256 MB; blocks are 8 MB. Measured here: about 90 MB.
     expect(maxRssMb).toBeLessThan(140);
     expect(statSync(output).size).toBeGreaterThan(128 * 128 * 128 * 128);

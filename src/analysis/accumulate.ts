@@ -4,29 +4,18 @@
  * pattern sums of integer pixels are exact in Float64, so any split of the
  * frames over workers gives bit-identical results.
  */
-import type { Geometry } from '../reader/geometry.js';
+import { gridOf, type Geometry, type Grid } from '../reader/geometry.js';
 import { applyDetector, compileDetector, type CompiledDetector, checkDetector } from './detectors.js';
 import type { AnalysisRequest, AnalysisResult, PartialResult, ScanRegion } from './request.js';
 
-/** Scan and pattern as 2-D grids: a line scan is one row; a 1-D pattern one row. */
-export interface AnalysisShape {
-  scanRows: number;
-  scanCols: number;
-  patternRows: number;
-  patternCols: number;
+/** The scan and pattern grids, with frame and pixel counts. */
+export interface AnalysisShape extends Grid {
   frameCount: number;
   pixels: number;
 }
 
-function asGrid(shape: readonly number[]): [number, number] {
-  const cols = shape[shape.length - 1];
-  return [shape.slice(0, -1).reduce((a, b) => a * b, 1), cols];
-}
-
 export function analysisShape(geometry: Geometry): AnalysisShape {
-  const [scanRows, scanCols] = asGrid(geometry.navShape);
-  const [patternRows, patternCols] = asGrid(geometry.sigShape);
-  return { scanRows, scanCols, patternRows, patternCols, frameCount: geometry.frameCount, pixels: geometry.pixelsPerFrame };
+  return { ...gridOf(geometry), frameCount: geometry.frameCount, pixels: geometry.pixelsPerFrame };
 }
 
 /** 1 for each scan position inside the region, row-major. */

@@ -96,6 +96,7 @@ export async function analyze(blockfile: Blockfile, request: AnalysisRequest, op
   options.signal?.throwIfAborted();
   // At least one block's worth of frames per task.
   const ranges = splitRange(start, end, pool.size, options.blockFrames ?? blockfile.blockFrames());
+  const geometry = geometryOf(blockfile);
   const doneByTask = new Array<number>(ranges.length).fill(0);
   let done = 0;
   const abort = new AbortController();
@@ -104,7 +105,7 @@ export async function analyze(blockfile: Blockfile, request: AnalysisRequest, op
   try {
     const tasks = ranges.map(([a, b], i) =>
       pool
-        .run({ source: descriptor!, geometry: geometryOf(blockfile), request, start: a, end: b }, (frames) => {
+        .run({ source: descriptor!, geometry, request, start: a, end: b }, (frames) => {
           done += frames - doneByTask[i];
           doneByTask[i] = frames;
           report(done);

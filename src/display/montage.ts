@@ -1,5 +1,6 @@
 /** A montage: the patterns of every n-th scan position in each direction, tiled in scan order. */
 import type { Blockfile } from '../reader/blockfile.js';
+import { gridOf } from '../reader/geometry.js';
 
 export interface Montage {
   values: Float64Array;
@@ -11,10 +12,7 @@ export interface Montage {
 
 /** `every` defaults to the smallest step that keeps the montage within `maxSide` pixels. */
 export async function montage(bf: Blockfile, options: { every?: number; maxSide?: number; gap?: number } = {}): Promise<Montage> {
-  const nav = bf.geometry.navShape;
-  const [scanRows, scanCols] = [nav.length > 1 ? nav[nav.length - 2] : 1, nav[nav.length - 1]];
-  const sig = bf.geometry.sigShape;
-  const [pr, pc] = [sig.length > 1 ? sig[sig.length - 2] : 1, sig[sig.length - 1]];
+  const { scanRows, scanCols, patternRows: pr, patternCols: pc } = gridOf(bf.geometry);
   const gap = options.gap ?? 1;
   const maxSide = options.maxSide ?? 4096;
   const every = options.every ?? Math.max(1, Math.ceil(Math.max((scanCols * (pc + gap)) / maxSide, (scanRows * (pr + gap)) / maxSide)));

@@ -13,6 +13,7 @@ import { hyperspyTree, type AttrValue, type TreeGroup } from '../convert/hypersp
 import { writeGroupTree, ZarrArrayWriter, type ZarrCompressor, type ZarrStore } from '../convert/zarr-v2.js';
 import { BlockfileError, type BlockfileWarning } from '../format/errors.js';
 import type { Blockfile } from '../reader/blockfile.js';
+import { gridOf } from '../reader/geometry.js';
 import { TiffStackWriter } from '../tiff/tiff.js';
 import { writeDirectoryAtomically, writeFileAtomically, writeViaTemporaryPath } from './atomic-file.js';
 
@@ -28,10 +29,6 @@ const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
 /** Chunks being compressed at once (zlib runs on libuv's thread pool). */
 const CHUNKS_IN_FLIGHT = 2;
 
-/** The signal as HyperSpy holds it: squeezed shape, axes, metadata and the header. */
-function describe(bf: Blockfile) {
-  return { shape: bf.squeezedShape, axes: bf.axes, metadata: bf.metadata, original_metadata: bf.originalMetadata };
-}
 
 /**
  * Chunking along the first axis: `rows` indices of it per chunk, and the
@@ -120,7 +117,7 @@ async function forEachChunk(
  */
 export async function exportZarr(bf: Blockfile, target: string, flavour: 'zspy' | 'zarr', options: ExportOptions = {}): Promise<BlockfileWarning[]> {
   const { rows, framesPerRow } = chunking(bf, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
-  const signal = describe(bf);
+  const signal = bf.signalDescription;
   return writeDirectoryAtomically(target, options, async (dir) => {
     const store = directoryStore(dir);
     let path = '';
@@ -161,7 +158,7 @@ function writeH5Tree(group: H5Group, tree: TreeGroup): void {
 /** A blockfile as HyperSpy's .hspy: HDF5 with gzip-compressed chunks of whole scan rows. */
 export async function exportHspy(bf: Blockfile, target: string, options: ExportOptions = {}): Promise<BlockfileWarning[]> {
   const { rows, framesPerRow, scan } = chunking(bf, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
-  const signal = describe(bf);
+  const signal = bf.signalDescription;
   const tree = hyperspyTree(signal, 'HyperSpy', target);
   const h5wasm = await loadHdf5();
   return writeViaTemporaryPath(target, options, async (temp) => {
@@ -211,8 +208,8 @@ export async function exportHspy(bf: Blockfile, target: string, options: ExportO
 
 /** A blockfile as a multi-page TIFF: one page per pattern, in scan order (tifffile and ImageJ read it as a stack). */
 export async function exportTiffStack(bf: Blockfile, target: string, options: ExportOptions = {}): Promise<BlockfileWarning[]> {
-  const [rows, cols] = [bf.geometry.sigShape.at(-2) ?? 1, bf.geometry.sigShape.at(-1)!];
-  const description = JSON.stringify({ shape: bf.squeezedShape, axes: bf.axes, metadata: bf.metadata, original_metadata: bf.originalMetadata });
+  const { patternRows: rows, patternCols: cols } = gridOf(bf.geometry);
+  const description = JSON.stringify(bf.signalDescription);
   let big = false;
   await writeFileAtomically(target, options, async (sink) => {
     const stack = new TiffStackWriter(sink, { pages: bf.frameCount, rows, cols, dtype: bf.dtype, description });

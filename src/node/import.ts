@@ -54,7 +54,7 @@ export function npyInput(npy: NpyFile): FrameInput {
 
 export function blockfileInput(bf: Blockfile): FrameInput {
   return {
-    description: { shape: bf.squeezedShape, axes: bf.axes, metadata: bf.metadata, original_metadata: bf.originalMetadata, dtype: bf.dtype },
+    description: { ...bf.signalDescription, dtype: bf.dtype },
     warnings: bf.warnings,
     frames: async function* () {
       for await (const block of bf.blocks()) yield block.data as NumericArray;

@@ -133,6 +133,11 @@ export class Blockfile {
   }
 
   /** The stored virtual bright-field image, NY × NX uint8. */
+  /** The signal as HyperSpy describes it, without the data: what conversions carry along. */
+  get signalDescription(): { shape: number[]; axes: Axis[]; metadata: BlockfileMetadata; original_metadata: { blockfile_header: HeaderWithNote } } {
+    return { shape: this.squeezedShape, axes: this.axes, metadata: this.metadata, original_metadata: this.originalMetadata };
+  }
+
   async navigator(signal?: AbortSignal): Promise<{ data: Uint8Array; shape: [number, number] }> {
     const { ny, nx, vbfOffset } = this.layout;
     const bytes = await this.source.read(vbfOffset, ny * nx, signal);

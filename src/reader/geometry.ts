@@ -55,3 +55,21 @@ export function resolveGeometry(layout: BlockfileLayout, options: GeometryOption
   }
   return { navShape, sigShape, syncOffset, frameCount, pixelsPerFrame: pixels };
 }
+
+/** Scan and patterns as 2-D grids: a line scan is one row, a 1-D pattern one row; extra leading dimensions fold into rows. */
+export interface Grid {
+  scanRows: number;
+  scanCols: number;
+  patternRows: number;
+  patternCols: number;
+}
+
+function asGrid(shape: readonly number[]): [number, number] {
+  return [shape.slice(0, -1).reduce((a, b) => a * b, 1), shape[shape.length - 1]];
+}
+
+export function gridOf(geometry: Geometry): Grid {
+  const [scanRows, scanCols] = asGrid(geometry.navShape);
+  const [patternRows, patternCols] = asGrid(geometry.sigShape);
+  return { scanRows, scanCols, patternRows, patternCols };
+}

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from './fixtures.js';
 
 export interface CliResult {
@@ -29,4 +30,20 @@ export function oneLineError(result: CliResult): string {
     throw new Error(`expected one line on stderr, got:\n${result.stderr}`);
   }
   return lines[0];
+}
+
+/**
+ * Runs `blo ARGS` in a child process and returns its result with its peak
+ * resident set size in MB (the memory the user would see).
+ */
+export function bloPeakMemory(...args: string[]): CliResult & { peakMb: number } {
+  const script = `
+    process.on('exit', () => process.stderr.write('maxrss-kb=' + process.resourceUsage().maxRSS + '\\n'));
+    process.argv = [process.argv[0], 'blo', ...${JSON.stringify(args)}];
+    await import(${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'dist', 'cli', 'run.js')).href)});
+  `;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  const peak = /maxrss-kb=(\d+)/.exec(result.stderr);
+  if (result.status !== 0 || !peak) throw new Error(`blo ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr.replace(peak[0], '').trim(), peakMb: Number(peak[1]) / 1024 };
 }

@@ -8,6 +8,7 @@ import { radialProfile } from '../../src/analysis/profile.js';
 import type { AnalysisRequest, AnalysisResult, ScanRegion } from '../../src/analysis/request.js';
 import { createWebWorkerPool } from '../../src/browser/web-worker-pool.js';
 import type { Blockfile } from '../../src/reader/blockfile.js';
+import { gridOf } from '../../src/reader/geometry.js';
 import { downloadsFor } from './panel-exports.js';
 import { element, format, ImageView } from './image-view.js';
 import { drawProfile } from './profile-plot.js';
@@ -72,12 +73,7 @@ export class Viewer {
   constructor(bf: Blockfile, status: { text: HTMLElement; progress: HTMLProgressElement; cancel: HTMLButtonElement }) {
     this.bf = bf;
     this.#status = status;
-    const nav = bf.geometry.navShape;
-    const sig = bf.geometry.sigShape;
-    this.scanCols = nav[nav.length - 1];
-    this.scanRows = bf.geometry.frameCount / this.scanCols;
-    this.patternCols = sig[sig.length - 1];
-    this.patternRows = bf.geometry.pixelsPerFrame / this.patternCols;
+    ({ scanRows: this.scanRows, scanCols: this.scanCols, patternRows: this.patternRows, patternCols: this.patternCols } = gridOf(bf.geometry));
     this.#pool = createWebWorkerPool(() => new Worker(new URL('../../src/browser/analysis-worker.ts', import.meta.url), { type: 'module' }));
 
     // Navigator panel.

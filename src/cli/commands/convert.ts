@@ -17,6 +17,7 @@ import { NpyFile } from '../../node/npy-file.js';
 import { openBlockfile } from '../../node/open.js';
 import { decodeNpy, encodeNpyHeader, npyItemSize } from '../../npy/npy.js';
 import type { Blockfile } from '../../reader/blockfile.js';
+import { gridOf } from '../../reader/geometry.js';
 import type { IntensityScaling } from '../../writer/pixels.js';
 import type { NavigatorImage } from '../../writer/signal-writer.js';
 import { writeBlockfileFrames } from '../../node/write.js';
@@ -172,7 +173,7 @@ async function toNpy(input: FrameInput, output: string, options: ConvertOptions)
 async function toPng(bf: Blockfile, output: string, options: ConvertOptions): Promise<void> {
   const what = options.png ?? 'navigator';
   const display = displayOptions(options);
-  const [rows, cols] = [bf.geometry.sigShape.at(-2) ?? 1, bf.geometry.sigShape.at(-1)!];
+  const { patternRows: rows, patternCols: cols } = gridOf(bf.geometry);
   if (what === 'navigator') {
     const nav = await bf.navigator();
     await writeImages(output, [{ name: 'navigator', data: Float64Array.from(nav.data), rows: nav.shape[0], cols: nav.shape[1] }], { overwrite: options.overwrite, display });

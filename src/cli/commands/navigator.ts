@@ -4,6 +4,7 @@ import { writeFileAtomically } from '../../node/atomic-file.js';
 import { openBlockfile } from '../../node/open.js';
 import { encodeNpyHeader } from '../../npy/npy.js';
 import { UsageError } from '../errors.js';
+import { concat } from '../image-output.js';
 
 export async function navigatorCommand(input: string, output: string, options: { overwrite?: boolean }, warn: (line: string) => void): Promise<void> {
   const kind = /\.(npy|png)$/i.exec(output)?.[1]?.toLowerCase();
@@ -20,11 +21,4 @@ export async function navigatorCommand(input: string, output: string, options: {
   } finally {
     await blockfile.close();
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
