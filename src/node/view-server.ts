@@ -10,6 +10,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, extname, join, normalize, sep } from 'node:path';
+import { pipeline } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { BlockfileError } from '../format/errors.js';
 
@@ -62,9 +63,15 @@ function send(res: ServerResponse, status: number, text: string, headers: Record
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers }).end(`${text}\n`);
 }
 
-/** Parses one `bytes=` range against `size`; a string says why it cannot be served. */
-export function parseRange(header: string, size: number): { start: number; end: number } | string {
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+/**
+ * Parses one `bytes=` range against `size`; a string says why it cannot be
+ * served; `undefined` means the header is to be ignored (a unit other than
+ * bytes: HTTP says to ignore it and answer as without a Range).
+ */
+export function parseRange(header: string, size: number): { start: number; end: number } | string | undefined {
+  const unit = /^\s*([^\s=]*)\s*=/.exec(header);
+  if (!unit || unit[1].toLowerCase() !== 'bytes') return undefined;
+  const m = /^\s*bytes\s*=\s*(\d*)-(\d*)\s*$/i.exec(header);
   if (!m || (m[1] === '' && m[2] === '')) return 'only single byte ranges (bytes=A-B) are served';
   let start: number;
   let end: number;
@@ -76,10 +83,10 @@ export function parseRange(header: string, size: number): { start: number; end: 
     start = Number(m[1]);
     end = m[2] === '' ? size - 1 : Number(m[2]);
   }
-  // The bound applies to what was asked for, whatever the file's size.
-  if (end - start + 1 > MAX_RANGE_BYTES) return `ranges are limited to ${MAX_RANGE_BYTES} bytes`;
+  // Clamped to the file first: the bound applies to the bytes that would be sent.
   end = Math.min(end, size - 1);
   if (start >= size || end < start) return `range ${header} is outside the file's ${size} bytes`;
+  if (end - start + 1 > MAX_RANGE_BYTES) return `ranges are limited to ${MAX_RANGE_BYTES} bytes`;
   return { start, end };
 }
 
@@ -102,10 +109,15 @@ export async function startViewServer(file: string, options: ViewServerOptions =
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Only this machine, by its loopback names: a page elsewhere cannot rebind a name onto us.
-    const host = req.headers.host ?? '';
+    const host = (req.headers.host ?? '').toLowerCase();
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return send(res, 403, 'forbidden host');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
-    const url = new URL(req.url ?? '/', `http://${host}`);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://${host}`);
+    } catch {
+      return send(res, 400, 'malformed request target');
+    }
     const given = url.searchParams.get('token') ?? cookieToken(req);
     if (given === null || given === undefined) return send(res, 401, 'a token is required: open the URL that `blo view` printed');
     if (!same(given, token)) return send(res, 403, 'wrong token');
@@ -121,7 +133,13 @@ export async function startViewServer(file: string, options: ViewServerOptions =
     }
     if (path === filePath) return serveFile(req, res, headers);
     if (path.startsWith('/assets/')) {
-      const target = normalize(join(viewerDir, decodeURIComponent(path)));
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(path);
+      } catch {
+        return send(res, 400, 'malformed percent-encoding in the path');
+      }
+      const target = normalize(join(viewerDir, decoded));
       if (!target.startsWith(join(viewerDir, 'assets') + sep)) return send(res, 404, 'not found');
       const body = await readFile(target).catch(() => undefined);
       if (!body) return send(res, 404, 'not found');
@@ -135,18 +153,19 @@ export async function startViewServer(file: string, options: ViewServerOptions =
     const { size } = await stat(file);
     const common = { ...headers, 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream' };
     const rangeHeader = req.headers.range;
-    let range: { start: number; end: number } | string;
-    if (rangeHeader) range = parseRange(rangeHeader, size);
-    else range = size <= MAX_RANGE_BYTES ? { start: 0, end: size - 1 } : `the file is ${size} bytes: ask for ranges of at most ${MAX_RANGE_BYTES}`;
+    let range = rangeHeader ? parseRange(rangeHeader, size) : undefined;
+    const partial = range !== undefined;
+    range ??= size <= MAX_RANGE_BYTES ? { start: 0, end: size - 1 } : `the file is ${size} bytes: ask for ranges of at most ${MAX_RANGE_BYTES}`;
     if (typeof range === 'string') return send(res, 416, range, { 'Content-Range': `bytes */${size}` });
     const length = range.end - range.start + 1;
-    res.writeHead(rangeHeader ? 206 : 200, {
+    res.writeHead(partial ? 206 : 200, {
       ...common,
       'Content-Length': String(length),
-      ...(rangeHeader ? { 'Content-Range': `bytes ${range.start}-${range.end}/${size}` } : {}),
+      ...(partial ? { 'Content-Range': `bytes ${range.start}-${range.end}/${size}` } : {}),
     });
     if (req.method === 'HEAD' || length === 0) return void res.end();
-    createReadStream(file, { start: range.start, end: range.end }).on('error', () => res.destroy()).pipe(res);
+    // pipeline destroys the file stream (closing its descriptor) when the client goes away.
+    pipeline(createReadStream(file, { start: range.start, end: range.end }), res, () => {});
   };
 
   const server: Server = createServer((req, res) => {
