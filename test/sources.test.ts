@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobSource, HttpSource, MemorySource, readIntoTargets, type ByteSource } from '../src/sources/index.js';
 import { FileSource } from '../src/node/file-source.js';
+import { BlockfileError } from '../src/format/errors.js';
 import { tempDir } from './helpers/cli.js';
 
 const data = new Uint8Array(5000).map((_, i) => (i * 31 + 7) & 0xff);
@@ -13,7 +14,19 @@ const { dir, cleanup } = tempDir();
 const path = join(dir, 'data.bin');
 writeFileSync(path, data);
 
-type Behaviour = { noRange?: boolean; failures?: number; growAfter?: number; wrongRange?: boolean; size?: () => number };
+type Behaviour = {
+  noRange?: boolean;
+  failures?: number;
+  growAfter?: number;
+  wrongRange?: boolean;
+  size?: () => number;
+  /** Answer with this status and no body. */
+  status?: number;
+  /** Send the headers and half the body, then drop the connection, this many times. */
+  cutBodies?: number;
+  /** Answer 416 to a range that runs past the end instead of cutting it (as some servers do). */
+  noCut?: boolean;
+};
 let behaviour: Behaviour = {};
 let requests = 0;
 let server: Server;
@@ -27,6 +40,10 @@ beforeAll(async () => {
       res.writeHead(503).end();
       return;
     }
+    if (behaviour.status) {
+      res.writeHead(behaviour.status).end();
+      return;
+    }
     const size = behaviour.size?.() ?? data.length;
     const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
     if (behaviour.noRange || !m) {
@@ -34,7 +51,17 @@ beforeAll(async () => {
       return;
     }
     const start = Number(m[1]);
+    if (behaviour.noCut && Number(m[2]) >= size) {
+      res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
+      return;
+    }
     const end = Math.min(Number(m[2]), size - 1);
+    if (behaviour.cutBodies && behaviour.cutBodies > 0) {
+      behaviour.cutBodies--;
+      res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1 });
+      res.write(Buffer.from(data.subarray(start, start + Math.floor((end - start + 1) / 2))), () => res.destroy());
+      return;
+    }
     const shown = behaviour.wrongRange ? `bytes ${start + 1}-${end + 1}/${size}` : `bytes ${start}-${end}/${size}`;
     res.writeHead(206, { 'Content-Range': shown, 'Content-Length': end - start + 1 }).end(Buffer.from(data.subarray(start, end + 1)));
   });
@@ -99,29 +126,96 @@ describe('FileSource', () => {
 });
 
 describe('HttpSource', () => {
-  it('says so when the server ignores Range', async () => {
-    behaviour = { noRange: true };
-    await expect(HttpSource.open(url)).rejects.toThrow(/^http:.*server does not support HTTP Range requests/);
+  /** The error `promise` rejects with, which must be a BlockfileError with `code`. */
+  async function failure(promise: Promise<unknown>, code: string): Promise<BlockfileError> {
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BlockfileError);
+    expect((error as BlockfileError).code).toBe(code);
+    expect((error as BlockfileError).file).toBe(url);
+    return error as BlockfileError;
+  }
+
+  it('learns the size from the first 240 bytes and keeps them: reading them needs no request', async () => {
+    behaviour = {};
+    requests = 0;
+    const source = await HttpSource.open(url, { retryDelayMs: 1 });
+    expect(source.size).toBe(5000);
+    expect(requests).toBe(1);
+    expect(await source.read(0, 240)).toEqual(data.subarray(0, 240));
+    expect(await source.read(0, 1)).toEqual(data.subarray(0, 1));
+    expect(requests).toBe(1);
+    expect(await source.read(200, 100)).toEqual(data.subarray(200, 300));
+    expect(requests).toBe(2);
   });
 
-  it('retries transient errors with back-off', async () => {
+  it('opens a resource shorter than 240 bytes, whether the server cuts the range or answers 416', async () => {
+    for (const noCut of [false, true]) {
+      behaviour = { size: () => 100, noCut };
+      const source = await HttpSource.open(url, { retryDelayMs: 1 });
+      expect(source.size, `noCut: ${noCut}`).toBe(100);
+      expect(await source.read(10, 200)).toEqual(data.subarray(10, 100));
+    }
+  });
+
+  it('says so when the server ignores Range: HTTP_NO_RANGE', async () => {
+    behaviour = { noRange: true };
+    const error = await failure(HttpSource.open(url), 'HTTP_NO_RANGE');
+    expect(error.message).toMatch(/^http:.*: server does not support HTTP Range requests/);
+  });
+
+  it('retries transient errors with back-off, then fails with HTTP_STATUS', async () => {
     behaviour = {};
     const source = await HttpSource.open(url, { retryDelayMs: 1 });
     behaviour = { failures: 2 };
     requests = 0;
-    expect(await source.read(10, 5)).toEqual(data.subarray(10, 15));
+    expect(await source.read(1000, 5)).toEqual(data.subarray(1000, 1005));
     expect(requests).toBe(3);
     behaviour = { failures: 10 };
-    await expect(source.read(10, 5)).rejects.toThrow(/server answered 503/);
+    expect((await failure(source.read(1000, 5), 'HTTP_STATUS')).message).toMatch(/server answered 503/);
   });
 
-  it('notices a wrong Content-Range and a file that changes size', async () => {
+  it('fails at once on an error status: HTTP_STATUS', async () => {
+    for (const status of [404, 403]) {
+      behaviour = { status };
+      requests = 0;
+      expect((await failure(HttpSource.open(url, { retryDelayMs: 1 }), 'HTTP_STATUS')).message).toMatch(new RegExp(`server answered ${status}`));
+      expect(requests).toBe(1);
+    }
+  });
+
+  it('notices a wrong Content-Range (HTTP_BAD_RANGE) and a file that changes size (HTTP_SIZE_CHANGED)', async () => {
     behaviour = {};
     const source = await HttpSource.open(url, { retryDelayMs: 1 });
     behaviour = { wrongRange: true };
-    await expect(source.read(10, 5)).rejects.toThrow(/Content-Range "bytes 11-15\/5000" does not match the requested bytes 10-14/);
+    expect((await failure(source.read(1000, 5), 'HTTP_BAD_RANGE')).message).toMatch(/Content-Range "bytes 1001-1005\/5000" does not match the requested bytes 1000-1004/);
+    expect((await failure(HttpSource.open(url), 'HTTP_BAD_RANGE')).message).toMatch(/Content-Range "bytes 1-240\/5000"/);
     behaviour = { size: () => 4000 };
-    await expect(source.read(10, 5)).rejects.toThrow(/the file changed size while being read \(5000 → 4000 bytes\)/);
+    expect((await failure(source.read(1000, 5), 'HTTP_SIZE_CHANGED')).message).toMatch(/the file changed size while being read \(5000 → 4000 bytes\)/);
+    // Shrunk below the range asked for: the server's 416 says so.
+    behaviour = { size: () => 4000, noCut: true };
+    await failure(source.read(4500, 5), 'HTTP_SIZE_CHANGED');
+  });
+
+  it('retries a body cut by the network, then fails with HTTP_NETWORK; so does a refused connection', async () => {
+    behaviour = {};
+    const source = await HttpSource.open(url, { retryDelayMs: 1, retries: 2 });
+    behaviour = { cutBodies: 2 };
+    expect(await source.read(1000, 3000)).toEqual(data.subarray(1000, 4000));
+    behaviour = { cutBodies: 3 };
+    expect((await failure(source.read(1000, 3000), 'HTTP_NETWORK')).message).toMatch(/reading the body failed/);
+    // A port nothing listens on.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const nowhere = `http://127.0.0.1:${port}/data.bin`;
+    const error = await HttpSource.open(nowhere, { retryDelayMs: 1, retries: 2 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BlockfileError);
+    expect(error).toMatchObject({ code: 'HTTP_NETWORK', file: nowhere });
+    expect((error as Error).message).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/data\.bin: request failed/);
   });
 
   it('uses an injected fetch and honours abort', async () => {
@@ -133,11 +227,13 @@ describe('HttpSource', () => {
         return fetch(input, init);
       },
     });
-    await source.read(0, 4);
+    await source.read(1000, 4);
     expect(calls).toBe(2);
     const controller = new AbortController();
     controller.abort();
+    await expect(source.read(1000, 4, controller.signal)).rejects.toThrow();
     await expect(source.read(0, 4, controller.signal)).rejects.toThrow();
+    expect(calls).toBe(2);
   });
 });
 

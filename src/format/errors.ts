@@ -10,6 +10,16 @@ export type BlockfileErrorCode =
   | 'OUT_OF_RANGE'
   | 'BAD_OPTION'
   | 'READ_FAILED'
+  /** HTTP sources: the server does not answer Range requests. */
+  | 'HTTP_NO_RANGE'
+  /** HTTP sources: the Content-Range or the body does not match the bytes asked for. */
+  | 'HTTP_BAD_RANGE'
+  /** HTTP sources: the resource changed size while being read. */
+  | 'HTTP_SIZE_CHANGED'
+  /** HTTP sources: an error status (after retries for 408, 429 and 5xx). */
+  | 'HTTP_STATUS'
+  /** HTTP sources: the request or the body failed on the network (after retries). */
+  | 'HTTP_NETWORK'
   | 'WRITE_FAILED'
   | 'UNSUPPORTED';
 
