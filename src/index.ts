@@ -19,3 +19,4 @@ export * from './analysis/index.js';
 export * from './display/index.js';
 export { encodeTiff, type TiffPage, type TiffPixels } from './tiff/tiff.js';
 export { createWebWorkerPool } from './browser/web-worker-pool.js';
+export * from './crystal/index.js';
