@@ -10,3 +10,5 @@ export { spaceGroupByNumber, spaceGroupBySymbol, spaceGroupByOps, spaceGroupSett
 export { parseTriplet, tripletOf, closeGroup, classifyPointGroup, type SymOp } from './symmetry.js';
 export { electronScatteringFactor, scatteringFactorOf, parseTypeSymbol, type ScatteringFactor } from './scattering.js';
 export { structureFactor, reflectionsWithin, reflectionFamilies, type Reflection, type ReflectionFamily } from './structure-factor.js';
+export { eulerToMatrix, eulerDegreesToMatrix, matrixToEuler, zoneAxisOrientation, rotationAngle } from './orientation.js';
+export { PatternSimulator, renderPattern, seededRandom, poisson, MIN_SHAPE, type DetectorGeometry, type SimulationSetup, type SimulatedPattern, type RenderOptions } from './simulate.js';
