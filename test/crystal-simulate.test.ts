@@ -87,7 +87,7 @@ describe('kinematic patterns on zone axes (ORIENTATION.md frames)', () => {
 
   it('fcc [111]: six 220 spots at 60° on a circle of radius 2√2/(a·px)', () => {
     const p = spots(sim.simulate(zoneAxisOrientation(cu.lattice, [1, 1, 1]).matrix));
-    const family = [...p.entries()].filter(([k]) => k.split(',').map(Math.abs).sort().join(',') === '0,2,2');
+    const family = [...p.entries()].filter(([k]) => k.split(',').map((v) => Math.abs(Number(v))).sort().join(',') === '0,2,2');
     expect(family.length).toBe(6);
     const angles = family.map(([, s]) => (Math.atan2(s.y - C, s.x - C) * 180) / Math.PI).sort((u, v) => u - v);
     for (const [, s] of family) expect(Math.hypot(s.x - C, s.y - C)).toBeCloseTo((2 * Math.SQRT2) / a / PX, 9);
