@@ -12,3 +12,4 @@ export { electronScatteringFactor, scatteringFactorOf, parseTypeSymbol, type Sca
 export { structureFactor, reflectionsWithin, reflectionFamilies, type Reflection, type ReflectionFamily } from './structure-factor.js';
 export { eulerToMatrix, eulerDegreesToMatrix, matrixToEuler, zoneAxisOrientation, rotationAngle } from './orientation.js';
 export { PatternSimulator, renderPattern, seededRandom, poisson, MIN_SHAPE, type DetectorGeometry, type SimulationSetup, type SimulatedPattern, type RenderOptions } from './simulate.js';
+export { initSymmetryFinder, findSymmetry, withSymmetryFromAtoms, SYMPREC, type FoundSymmetry } from './find-symmetry.js';

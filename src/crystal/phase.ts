@@ -264,7 +264,7 @@ function readSymmetry(block: CifBlock, file: string): { ops: SymOp[]; info: Spac
 }
 
 /** Same position modulo lattice translations, within `tol` (fractional). */
-function samePosition(a: readonly number[], b: readonly number[], tol: number): boolean {
+export function samePosition(a: readonly number[], b: readonly number[], tol: number): boolean {
   for (let i = 0; i < 3; i++) {
     let d = Math.abs(a[i] - b[i]);
     d = Math.min(d, 1 - d);

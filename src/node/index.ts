@@ -10,3 +10,4 @@ export { createNodeAnalysisPool } from './analysis-pool.js';
 export { exportHspy, exportZarr, exportTiffStack, type ExportOptions } from './export.js';
 export { blockfileInput, hspyInput, npyInput, tiffInput, zarrInput, type FrameInput } from './import.js';
 export { startViewServer, type ViewServer, type ViewServerOptions } from './view-server.js';
+export { loadPhase, initNodeSymmetryFinder } from './crystal.js';
