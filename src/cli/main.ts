@@ -16,6 +16,7 @@ import {
 import { UsageError } from './errors.js';
 import { describeFailure } from './errors.js';
 import { viewCommand } from './commands/view.js';
+import { crystalCommand, simulateCommand, type CrystalFlags, type SimulateFlags } from './commands/crystal.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const warn = (line: string) => process.stderr.write(`warning: ${line}\n`);
@@ -138,6 +139,39 @@ export function buildProgram(): Command {
     .option('--seed <N>', 'random seed', '1')
     .option('--overwrite', 'replace an existing output file')
     .action((output: string, options) => demoCommand(output, options));
+
+  program
+    .command('crystal')
+    .description('a crystal phase from a CIF file: cell, space group (found from the atoms when listed in P 1), point and Laue group, reflection families')
+    .argument('<file>', 'a .cif file')
+    .option('--json', 'print one JSON object')
+    .option('--dmin <d>', 'list reflection families with d ≥ this, Å (default 1)')
+    .action((file: string, options: CrystalFlags) => crystalCommand(file, options, out));
+
+  program
+    .command('simulate')
+    .description('the kinematic SPED pattern of a CIF phase in one orientation: an image (.png, .npy) and/or the reflection list (--json)')
+    .argument('<file>', 'a .cif file')
+    .option('--euler <p1,P,p2>', 'Bunge Euler angles, degrees (sample to crystal, see ORIENTATION.md)')
+    .option('--zone <u,v,w>', 'the zone axis [uvw] along the beam')
+    .option('--angle <deg>', 'with --zone: turn about the beam (φ1), degrees (default 0)')
+    .option('--pixel-size <A>', 'reciprocal calibration, Å⁻¹ per pixel (required)')
+    .option('--size <N>', 'pattern side, pixels (default 256)')
+    .option('--precession <deg>', 'precession angle, degrees (default 1; 0 for none)')
+    .option('--voltage <kV>', 'accelerating voltage, kV (default 200)')
+    .option('--thickness <nm>', 'crystal thickness, nm: the relrod width (default 50)')
+    .option('--center <x,y>', 'direct beam position, pixels (default the middle: (N−1)/2)')
+    .option('--spot-width <px>', 'Gaussian spot σ in the image, pixels (default 1)')
+    .option('--direct-beam <rel>', 'draw the direct beam, this many times the strongest reflection')
+    .option('--noise <counts>', 'Poisson noise, the brightest peak expecting this many counts')
+    .option('--seed <n>', 'seed of the noise (default 1)')
+    .option('-o, --output <file>', 'pattern.png or pattern.npy (float64)')
+    .option('--json', 'print the reflections: { reflections: [{ hkl, x, y, intensity, f2 }] }')
+    .option('--cmap <name>', 'PNG colour map: gray, viridis, inferno, magma, cividis (default gray)')
+    .option('--scale <how>', 'PNG intensity scale: linear, log, gamma or gamma:G (default gamma:0.5)')
+    .option('--percentiles <lo,hi>', 'PNG contrast clip (default 0,100)')
+    .option('--overwrite', 'replace an existing output file')
+    .action((file: string, options: SimulateFlags) => simulateCommand(file, options, out));
 
   return program;
 }
