@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start`: the main job on the built-in demo dataset. Generates the demo
-// on first run, shows what it holds, then opens it in the browser viewer
+// (a physically simulated two-phase scan) on first run, shows what it holds, then opens it in the browser viewer
 // (`blo view`), which serves it on 127.0.0.1 until Ctrl+C.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -19,7 +19,14 @@ function run(...args) {
 }
 
 mkdirSync(dir, { recursive: true });
-if (!existsSync(demo)) run('demo', demo, '--scan', '64x64', '--size', '128', '--seed', '1');
+// A two-phase polycrystal (copper and ferrite from examples/) simulated kinematically, with its
+// true phase and orientation map beside it; a demo from before that map existed is replaced.
+const truth = join(dir, 'demo-truth.ctf');
+if (!existsSync(demo) || !existsSync(truth)) {
+  const phase = (name) => ['--phase', join(root, 'examples', name)];
+  run('demo', demo, '--scan', '64x64', '--size', '128', '--seed', '1', ...phase('Cu.cif'), ...phase('ferrite.cif'),
+    '--grains', '8', '--pixel-size', '0.025', '--precession', '1', '--truth', truth, '--overwrite');
+}
 run('info', demo, '--no-check');
 // The server runs until stopped: pass Ctrl+C (or a kill) on to it and leave with its exit code.
 console.log(`\n$ blo view ${demo} ${process.argv.slice(2).join(' ')}`);

@@ -17,6 +17,7 @@ import { UsageError } from './errors.js';
 import { describeFailure } from './errors.js';
 import { viewCommand } from './commands/view.js';
 import { crystalCommand, simulateCommand, type CrystalFlags, type SimulateFlags } from './commands/crystal.js';
+import { collect } from './commands/sped-demo.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const warn = (line: string) => process.stderr.write(`warning: ${line}\n`);
@@ -137,6 +138,13 @@ export function buildProgram(): Command {
     .option('--size <DP>', 'pattern side length in pixels', '128')
     .option('--bits <8|16>', 'pixel depth (16 writes format 1.3)', '8')
     .option('--seed <N>', 'random seed', '1')
+    .option('--phase <cif>', 'simulate the patterns kinematically from this phase (repeatable: several phases)', collect)
+    .option('--grains <n>', 'with --phase: number of grains (default 8)')
+    .option('--pixel-size <A>', 'with --phase: reciprocal calibration, Å⁻¹ per pixel')
+    .option('--precession <deg>', 'with --phase: precession angle, degrees (default 1)')
+    .option('--voltage <kV>', 'with --phase: accelerating voltage, kV (default 200)')
+    .option('--thickness <nm>', 'with --phase: mean crystal thickness, nm (default 40)')
+    .option('--truth <ctf>', 'with --phase: write the true phase and orientation map as a .ctf')
     .option('--overwrite', 'replace an existing output file')
     .action((output: string, options) => demoCommand(output, options));
 

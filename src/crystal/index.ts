@@ -13,3 +13,5 @@ export { structureFactor, reflectionsWithin, reflectionFamilies, type Reflection
 export { eulerToMatrix, eulerDegreesToMatrix, matrixToEuler, zoneAxisOrientation, rotationAngle } from './orientation.js';
 export { PatternSimulator, renderPattern, seededRandom, poisson, MIN_SHAPE, type DetectorGeometry, type SimulationSetup, type SimulatedPattern, type RenderOptions } from './simulate.js';
 export { initSymmetryFinder, findSymmetry, withSymmetryFromAtoms, SYMPREC, type FoundSymmetry } from './find-symmetry.js';
+export { formatCtf, ctfLaueCode, CTF_LAUE_CLASSES, type CtfMap } from './ctf.js';
+export { createSpedDemo, type SpedDemo, type SpedDemoOptions } from './sped-demo.js';

@@ -11,3 +11,4 @@ export { exportHspy, exportZarr, exportTiffStack, type ExportOptions } from './e
 export { blockfileInput, hspyInput, npyInput, tiffInput, zarrInput, type FrameInput } from './import.js';
 export { startViewServer, type ViewServer, type ViewServerOptions } from './view-server.js';
 export { loadPhase, initNodeSymmetryFinder } from './crystal.js';
+export { writeSpedDemoFile, type SpedDemoFileOptions } from './sped-demo-file.js';

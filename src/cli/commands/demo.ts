@@ -2,6 +2,7 @@
 import { writeDemoFile } from '../../node/demo-file.js';
 import { UsageError } from '../errors.js';
 import { progressBar } from '../progress.js';
+import { spedDemoCommand, type SpedDemoFlags } from './sped-demo.js';
 
 export interface DemoOptions {
   scan: string;
@@ -25,7 +26,11 @@ export function parseScan(text: string): { ny: number; nx: number } {
   return { ny: positiveInt('--scan NY', m[1]), nx: positiveInt('--scan NX', m[2]) };
 }
 
-export async function demoCommand(output: string, options: DemoOptions): Promise<void> {
+export async function demoCommand(output: string, options: DemoOptions & SpedDemoFlags): Promise<void> {
+  if (options.phase !== undefined) return spedDemoCommand(output, options);
+  for (const flag of ['grains', 'pixelSize', 'precession', 'voltage', 'thickness', 'truth'] as const) {
+    if (options[flag] !== undefined) throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} goes with --phase (a physically simulated demo)`);
+  }
   const { ny, nx } = parseScan(options.scan);
   const dpSize = positiveInt('--size', options.size);
   if (options.bits !== '8' && options.bits !== '16') throw new UsageError(`--bits must be 8 or 16, got "${options.bits}"`);
