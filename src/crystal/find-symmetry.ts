@@ -8,17 +8,29 @@
  * browser with its URL (or nothing: the module's own URL), in Node with its
  * bytes (`blockfile/node`'s `loadPhase` does this).
  */
-import init, { analyze_cell, type MoyoDataset } from '@spglib/moyo-wasm';
+import type { MoyoDataset } from '@spglib/moyo-wasm';
 import { expandSites, makePhase, samePosition, type AtomSite, type CellAtom, type Phase } from './phase.js';
 import { scatteringFactorOf } from './scattering.js';
 import { spaceGroupByNumber, spaceGroupByOps } from './space-groups.js';
 import { closeGroup, DEN, type SymOp } from './symmetry.js';
 
 let ready: Promise<void> | undefined;
+let analyzeCell: ((cellJson: string, symprec: number, setting: string) => MoyoDataset) | undefined;
 
-/** Loads moyo's WebAssembly: from bytes, a compiled module, a URL or a fetch response. */
+/**
+ * Loads moyo's WebAssembly: from bytes, a compiled module, a URL or a fetch
+ * response. The module is imported only here, so that pages that never look
+ * for symmetry in atoms need neither it nor a bundler that resolves it.
+ */
 export function initSymmetryFinder(wasm?: BufferSource | WebAssembly.Module | URL | string | Response | Promise<Response>): Promise<void> {
-  ready ??= init(wasm === undefined ? undefined : { module_or_path: wasm }).then(() => undefined);
+  ready ??= (async () => {
+    const moyo = await import('@spglib/moyo-wasm');
+    await moyo.default(wasm === undefined ? undefined : { module_or_path: wasm });
+    analyzeCell = moyo.analyze_cell;
+  })();
+  ready.catch(() => {
+    ready = undefined;
+  });
   return ready;
 }
 
@@ -36,7 +48,7 @@ export interface FoundSymmetry {
 
 /** The space group of the atoms of `phase` (every atom of the cell), within `symprec` Å. Needs {@link initSymmetryFinder} first. */
 export function findSymmetry(phase: Phase, symprec = SYMPREC): FoundSymmetry {
-  if (!ready) throw new Error('call initSymmetryFinder() before findSymmetry()');
+  if (!analyzeCell) throw new Error('call (and await) initSymmetryFinder() before findSymmetry()');
   const a = phase.lattice.direct;
   const cell = {
     // a, b, c one after the other (Å): moyo's basis matrix, column by column.
@@ -45,7 +57,7 @@ export function findSymmetry(phase: Phase, symprec = SYMPREC): FoundSymmetry {
     // Partly occupied sites of different occupancy must not be merged: one species per (element, occupancy).
     numbers: phase.atoms.map((atom) => scatteringFactorOf(atom.element)!.z * 1000 + Math.round(atom.occupancy * 999)),
   };
-  const dataset: MoyoDataset = analyze_cell(JSON.stringify(cell), symprec, 'Standard');
+  const dataset: MoyoDataset = analyzeCell(JSON.stringify(cell), symprec, 'Standard');
   const ops: SymOp[] = dataset.operations.map((op) => ({
     // moyo passes matrices as nalgebra stores them, column by column.
     r: [0, 3, 6, 1, 4, 7, 2, 5, 8].map((i) => op.rotation[i]),
