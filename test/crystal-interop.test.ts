@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { readCifPhase } from '../src/crystal/phase.js';
 import { reflectionsWithin } from '../src/crystal/structure-factor.js';
 import { parseTriplet, opKey } from '../src/crystal/symmetry.js';
+import { spaceGroupBySymbol } from '../src/crystal/space-groups.js';
 import { pythonModule, runPython } from './helpers/python.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 
@@ -79,6 +80,14 @@ describe.skipIf(!available)('crystallography against gemmi and spglib', () => {
       compared++;
     }
     expect(compared).toBe(ours.size);
+  });
+
+  it('resolves every space-group symbol of the table as gemmi does', () => {
+    // [name, number, Hall symbol] from gemmi.find_spacegroup_by_name, for ~1100 spellings.
+    const names = JSON.parse(runPython(join(REPO_ROOT, 'test', 'interop', 'space_group_names.py'), [])) as [string, number, string][];
+    expect(names.length).toBeGreaterThan(1000);
+    const differ = names.filter(([name, , hall]) => spaceGroupBySymbol(name)?.hall !== hall);
+    expect(differ).toEqual([]);
   });
 
   it('finds the space group that spglib finds for every file', () => {
