@@ -42,7 +42,7 @@ export interface SpedDemo {
   readonly grainPhase: Uint8Array;
   /** Bunge Euler angles of each grain, degrees, interleaved (φ1, Φ, φ2). */
   readonly grainEuler: Float64Array;
-  /** The pattern of each grain. */
+  /** The pattern of each grain, in pixels of the detector about its undrifted centre (spots just outside included). */
   readonly grainPatterns: readonly SimulatedPattern[];
   /** Direct-beam position (x column, y row) at scan position `index`. */
   beamCenter(index: number): [number, number];
@@ -119,6 +119,9 @@ export function createSpedDemo(options: SpedDemoOptions): SpedDemo {
   const grainPatterns: SimulatedPattern[] = [];
   const c = (dp - 1) / 2;
   const drift = Math.max(1, dp / 64);
+  // Spots as wide as a converged probe makes them: a few pixels.
+  const spotSigma = Math.max(1, dp / 80);
+  const border = Math.ceil(2 * drift + 4 * spotSigma);
   const simulators = phases.map(() => new Map<number, PatternSimulator>());
   for (let g = 0; g < grains; g++) {
     const p = g < phases.length ? g : Math.floor(random() * phases.length);
@@ -128,17 +131,21 @@ export function createSpedDemo(options: SpedDemoOptions): SpedDemo {
     const t = Math.round(thickness * (0.75 + 0.5 * random()));
     let sim = simulators[p].get(t);
     if (!sim) {
-      sim = new PatternSimulator(phases[p], { size: dp, pixelSize, precession, voltage, thickness: t, center: [c, c], margin: 3 * drift + 4 });
+      // Simulated on a detector wider by a border, so that spots the drifting beam brings in are there.
+      sim = new PatternSimulator(phases[p], { size: dp + 2 * border, pixelSize, precession, voltage, thickness: t, center: [c + border, c + border] });
       simulators[p].set(t, sim);
     }
-    grainPatterns.push(sim.simulate(eulerDegreesToMatrix(euler[0], euler[1], euler[2])));
+    const pattern = sim.simulate(eulerDegreesToMatrix(euler[0], euler[1], euler[2]));
+    for (let i = 0; i < pattern.count; i++) {
+      pattern.x[i] -= border;
+      pattern.y[i] -= border;
+    }
+    grainPatterns.push(pattern);
   }
 
   // Counts: the strongest spot of a typical grain peaks near 60 % of the 8-bit range.
   const gain = bits === 16 ? 64 : 1;
   const maxValue = bits === 16 ? 65535 : 255;
-  // Spots as wide as a converged probe makes them: a few pixels.
-  const spotSigma = Math.max(1, dp / 80);
   const norm = 1 / (2 * Math.PI * spotSigma * spotSigma);
   const strongest = grainPatterns.map((p) => p.intensity.reduce((m, v) => Math.max(m, v), 0)).sort((a, b) => a - b);
   const typical = strongest[Math.floor(strongest.length / 2)] || 1;
@@ -198,6 +205,12 @@ export function createSpedDemo(options: SpedDemoOptions): SpedDemo {
     }
   }
 
+  // Bands of the truth: the reflections on the detector (about the undrifted centre).
+  const grainBands = grainPatterns.map((p) => {
+    let n = 0;
+    for (let i = 0; i < p.count; i++) if (p.x[i] >= -0.5 && p.x[i] <= dp - 0.5 && p.y[i] >= -0.5 && p.y[i] <= dp - 0.5) n++;
+    return n;
+  });
   const lambda = electronWavelength(voltage * 1e3);
   // A reflection g lands at r = λ·L·|g| on the camera: cm per pixel = pixelSize·λ·L.
   const patternCmPerPixel = pixelSize * lambda * CAMERA_LENGTH_M * 100;
@@ -225,7 +238,7 @@ export function createSpedDemo(options: SpedDemoOptions): SpedDemo {
         const g = grainMap[i];
         phase[i] = grainPhase[g] + 1;
         euler.set(grainEuler.subarray(3 * g, 3 * g + 3), 3 * i);
-        bands[i] = grainPatterns[g].count;
+        bands[i] = grainBands[g];
       }
       return formatCtf({
         project,
