@@ -146,9 +146,11 @@ export class PatternSimulator {
     const lo = -0.5;
     const hi = this.size - 0.5;
     const g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4], g5 = g[5], g6 = g[6], g7 = g[7], g8 = g[8];
+    const gxs = this.#gx, gys = this.#gy, gzs = this.#gz, g2s = this.#g2;
+    const twoK = 2 * k;
     let count = 0;
     for (let i = 0; i < n; i++) {
-      const gx = this.#gx[i], gy = this.#gy[i], gz = this.#gz[i];
+      const gx = gxs[i], gy = gys[i], gz = gzs[i];
       // g_sample = Gᵀ · g_crystal
       const sx = g0 * gx + g3 * gy + g6 * gz;
       const sy = g1 * gx + g4 * gy + g7 * gz;
@@ -157,9 +159,9 @@ export class PatternSimulator {
       const py = cy + sy * inv;
       if (py < lo || py > hi) continue;
       const sz = g2 * gx + g5 * gy + g8 * gz;
-      const half = this.#g2[i] / (2 * k);
+      const half = g2s[i] / twoK;
       // s(θ) = −(A cos ψ + B): A = sin φ |g_xy|, B = cos φ g_z + |g|²/2k.
-      const a = sinP * Math.hypot(sx, sy);
+      const a = sinP * Math.sqrt(sx * sx + sy * sy);
       const b = cosP * sz + half;
       if (Math.abs(b) - a > cut) continue;
       let shape: number;
