@@ -121,13 +121,23 @@ describe('kinematic patterns on zone axes (ORIENTATION.md frames)', () => {
     expect(turn).toBeCloseTo(30, 9);
   });
 
-  it('orientations related by a Laue-group rotation give the same pattern', () => {
-    for (const euler of [[10, 20, 30], [200, 80, 5], [45, 54.7356, 45]]) {
-      const g = eulerDegreesToMatrix(euler[0], euler[1], euler[2]);
-      const key = (p: SimulatedPattern) =>
-        Array.from({ length: p.count }, (_, i) => `${p.x[i].toFixed(6)},${p.y[i].toFixed(6)},${p.intensity[i].toPrecision(8)}`).sort();
-      const reference = key(sim.simulate(g));
-      for (const s of cu.laueRotations) expect(key(sim.simulate(multiply3(s, g)))).toEqual(reference);
+  it('orientations related by a Laue-group rotation give the same pattern (cubic, hexagonal, monoclinic)', () => {
+    const zro2 = readCifPhase(readFileSync(join(REPO_ROOT, 'test', 'crystal-cifs', 'ZrO2-symbol.cif'), 'utf8'), 'ZrO2');
+    for (const phase of [cu, ti, zro2]) {
+      const s = new PatternSimulator(phase, { size: N, pixelSize: PX, precession: 1, thickness: 50 });
+      for (const euler of [[10, 20, 30], [200, 80, 5], [45, 54.7356, 45]]) {
+        const g = eulerDegreesToMatrix(euler[0], euler[1], euler[2]);
+        const spotsOf = (p: SimulatedPattern) =>
+          new Map(Array.from({ length: p.count }, (_, i) => [`${p.x[i].toFixed(6)},${p.y[i].toFixed(6)}`, p.intensity[i]]));
+        const reference = spotsOf(s.simulate(g));
+        expect(reference.size).toBeGreaterThan(0);
+        for (const r of phase.laueRotations) {
+          const turned = spotsOf(s.simulate(multiply3(r, g)));
+          expect([...turned.keys()].sort(), phase.name).toEqual([...reference.keys()].sort());
+          // Intensities equal up to the CIF's 0.33333 for 1/3 (α-Ti).
+          for (const [at, v] of turned) expect(Math.abs(v / reference.get(at)! - 1), phase.name).toBeLessThan(1e-3);
+        }
+      }
     }
   });
 });
