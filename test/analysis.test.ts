@@ -291,12 +291,18 @@ describe('worker threads', () => {
     const later = new AbortController();
     const run = analyze(bf, { frameSums: true }, { pool, blockFrames: 10, signal: later.signal, onProgress: () => later.abort(new Error('stop now')) });
     await expect(run).rejects.toThrow('stop now');
-    // A broken frame in the file: the worker's BlockfileError arrives whole.
+    // Broken frame records: read as HyperSpy does, and the workers' findings reach the caller's warning;
+    // in strict mode the worker's BlockfileError arrives whole.
     const broken = bytes.slice();
-    broken[bf.header.Data_offset_2 + 1000 * (6 + 256)] = 0;
+    for (const frame of [1000, 17]) broken[bf.header.Data_offset_2 + frame * (6 + 256)] = 0;
     const brokenPath = join(dir, 'broken.blo');
     writeFileSync(brokenPath, broken);
-    const bad = await openBlockfile(brokenPath);
+    const lenient = await openBlockfile(brokenPath);
+    const sums = (await analyze(lenient, { frameSums: true }, { pool, blockFrames: 10 })).frameSums!;
+    expect(sums).toEqual((await analyze(bf, { frameSums: true }, { pool })).frameSums);
+    expect(lenient.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/2 frame records read so far have a wrong AA 55 marker or frame index \(frames 17, 1000\)/)]);
+    await lenient.close();
+    const bad = await openBlockfile(brokenPath, { strict: true });
     await expect(analyze(bad, { frameSums: true }, { pool, blockFrames: 10 })).rejects.toMatchObject({ code: 'BAD_FRAME', file: brokenPath });
     expect((await analyze(bf, { frameSums: true }, { pool })).frameSums!.length).toBe(1600);
     await bf.close();

@@ -93,19 +93,48 @@ describe.skipIf(!HAVE_FIXTURES)('blo on the ASTAR fixture', () => {
   });
 });
 
-describe('blo convert on failure', () => {
-  it('leaves no partial output when a frame is broken', async () => {
-    const { bytes } = await buildBlockfile({ nx: 4, ny: 4, dpSize: 8 });
+describe('blo convert with a broken frame record', () => {
+  it('reads it as HyperSpy does (prefix ignored) and says which frame it was', async () => {
+    const { bytes, data: frames } = await buildBlockfile({ nx: 4, ny: 4, dpSize: 8 });
     const o2 = parseHeader(bytes).Data_offset_2;
     bytes[o2 + 9 * (6 + 64)] = 0; // frame 9 loses its AA marker
     const input = join(dir, 'broken.blo');
     writeFileSync(input, bytes);
     const out = join(dir, 'broken.npy');
     const result = blo('convert', input, out);
-    expect(result.status).toBe(1);
-    expect(oneLineError(result)).toMatch(/broken\.blo: bad frame record: frame 9 does not start with AA 55/);
-    expect(existsSync(out)).toBe(false);
-    expect(readdirSync(dir).filter((f) => f.includes('broken.npy'))).toEqual([]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^warning: .*broken\.blo: 1 frame record .*wrong AA 55 marker or frame index \(frame 9\)/)]);
+    expect(readNpyData(out)).toEqual(frames);
+  });
+});
+
+describe('blo info on damaged files', () => {
+  it('reports broken frame records clearly and exits 0; --strict exits 1; --check-all reads whole records', async () => {
+    const { bytes } = await buildBlockfile({ nx: 4, ny: 3, dpSize: 8, note: 'Camera \x1b]0;owned\x07 \x1b[2J gamma \x9b31m on' });
+    const o2 = parseHeader(bytes).Data_offset_2;
+    bytes[o2 + 5 * (6 + 64)] = 0;
+    const input = join(dir, 'damaged.blo');
+    writeFileSync(input, bytes);
+    const info = blo('info', input);
+    expect(info.status, info.stderr).toBe(0);
+    expect(info.stdout).toMatch(/^Frames +1 of 12 frame records have a broken prefix \(frame 5 does not start with AA 55 \(found 00 55\)\); their pixels are read as HyperSpy reads them$/m);
+    expect(info.stdout).toMatch(/^Warning +.*damaged\.blo: 1 frame record read so far has a wrong AA 55 marker or frame index \(frame 5\)/m);
+    // The note's terminal controls are shown escaped, never raw.
+    expect(info.stdout).toMatch(/^Note +Camera \\x1b\]0;owned\\x07 \\x1b\[2J gamma \\x9b31m on$/m);
+    expect(info.stdout).not.toMatch(/[\u001b\u0007\u009b]/);
+    const json = blo('info', input, '--json');
+    expect(json.stdout).not.toMatch(/[\u001b\u0007\u009b]/);
+    expect(JSON.parse(json.stdout).original_metadata.blockfile_header.Note).toBe('Camera \x1b]0;owned\x07 \x1b[2J gamma \x9b31m on');
+    const all = blo('info', input, '--check-all');
+    expect(all.stdout).toMatch(/^Frames +1 of 12 frame records have a broken prefix/m);
+    const strict = blo('info', input, '--strict');
+    expect(strict.status).toBe(1);
+    expect(oneLineError(strict)).toMatch(/damaged\.blo: bad frame record: frame 5 does not start with AA 55 \(found 00 55\) \(at byte \d+\)$/);
+    expect(strict.stdout).toMatch(/^Frames +FAILED: /m);
+    const good = join(dir, 'good.blo');
+    writeFileSync(good, (await buildBlockfile({ nx: 4, ny: 3, dpSize: 8 })).bytes);
+    expect(blo('info', good).stdout).toMatch(/^Frames +all 12 frame records check \(AA 55 \+ index; prefixes read\)$/m);
+    expect(blo('info', good, '--check-all').stdout).toMatch(/^Frames +all 12 frame records check \(AA 55 \+ index; whole records read\)$/m);
   });
 });
 
@@ -226,7 +255,8 @@ describe('blo convert to .blo', () => {
       [['--intensity-scaling', 'loud'], /--intensity-scaling must be dtype, minmax, crop or LO,HI/],
       [['--intensity-scaling', '9,3'], /LO ≤ HI/],
       [['--bits', '12'], /--bits must be 8 or 16/],
-      [['--navigator', 'mean-ish'], /--navigator must be mean, none or a \.npy file/],
+      [['--navigator', 'mean-ish'], /--navigator must be keep, mean, none or a \.npy file/],
+      [['--navigator', 'keep'], /--navigator keep needs a \.blo input/],
       [['--navigator', join(dir, 'absent.npy')], /absent\.npy: no such file/],
       [['--scan-step', '-1'], /--scan-step must be 1 or 2 positive number/],
       [['--calibration', '1,2'], /--calibration must be 1 positive number/],

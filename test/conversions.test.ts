@@ -74,7 +74,7 @@ describe('round trips through every format', () => {
     const out = join(dir, 'u8.zspy');
     const again = blo('convert', inputs.u8, out);
     expect(again.status).toBe(1);
-    expect(oneLineError(again)).toMatch(/u8\.zspy: file exists/);
+    expect(oneLineError(again)).toMatch(/u8\.zspy: folder exists/);
     expect(blo('convert', inputs.u8, out, '--overwrite').status).toBe(0);
     const fake = join(dir, 'fake.hspy');
     writeFileSync(fake, 'not hdf5');

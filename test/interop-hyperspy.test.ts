@@ -1,4 +1,5 @@
 /** HyperSpy itself reads what we write: same data, axes and header, no warnings. */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadBlockfile, writeBlockfile } from '../src/node/index.js';
@@ -59,5 +60,31 @@ describe.skipIf(!hyperspy.ok)('HyperSpy reads our blockfiles', () => {
     expect(u8.header.SX).toBeCloseTo(4, 12);
     expect(u8.header.SDP).toBe(5000);
     expect(u8.header.Note).toBe('Precession angle : 1');
+  });
+});
+
+describe.skipIf(!hyperspy.ok)('we read what HyperSpy reads', () => {
+  it('every malformed-corpus file HyperSpy opens gives the same data here, with warnings saying what is wrong', async () => {
+    const corpus = await import(join(REPO, 'scripts', 'malformed-corpus.mjs'));
+    const cases: { name: string; bytes: Uint8Array; expect: { error?: string; warnings?: string[] } }[] = await corpus.malformedCases();
+    const readable = cases.filter((c) => !c.expect.error);
+    const paths = readable.map((c) => {
+      const path = join(dir, `corpus-${c.name}.blo`);
+      writeFileSync(path, c.bytes);
+      return path;
+    });
+    const theirs = JSON.parse(runPython(join(REPO, 'test/interop/hyperspy_read.py'), paths));
+    const compared: string[] = [];
+    for (const [i, c] of readable.entries()) {
+      const ours = await loadBlockfile(paths[i]);
+      const t = theirs[paths[i]];
+      if (t.error) continue; // HyperSpy refuses it (a NaN date, a frame region of the wrong size…): we read it anyway
+      expect([c.name, t.shape]).toEqual([c.name, ours.shape]);
+      expect([c.name, t.data_sha256]).toEqual([c.name, sha256(ours.data)]);
+      expect(ours.warnings.map((w) => w.code).sort(), c.name).toEqual([...(c.expect.warnings ?? [])].sort());
+      compared.push(c.name);
+    }
+    // The cases this issue is about are among them.
+    expect(compared).toEqual(expect.arrayContaining(['offset1-past-end', 'offset1-huge', 'frames-inside-vbf', 'vbf-runs-into-frames', 'broken-frame-marker', 'wrong-frame-index', 'nx-larger']));
   });
 });

@@ -27,7 +27,8 @@ interface Case {
   name: string;
   what: string;
   bytes: Uint8Array;
-  expect: { error?: string; warnings?: string[]; frames?: string };
+  /** A typed error, or the warnings once every frame is read and the error strict mode gives instead. */
+  expect: { error?: string; warnings?: string[]; strict?: string };
 }
 let cases: Case[] = [];
 beforeAll(async () => {
@@ -36,61 +37,77 @@ beforeAll(async () => {
   cases = await corpus.malformedCases();
 });
 
-/** Everything a reader does with a file: open, navigator, every frame. */
-async function readEverything(bytes: Uint8Array, name: string): Promise<{ warnings: string[]; frameError?: string }> {
-  const bf = await Blockfile.open(new MemorySource(bytes, name));
-  await bf.navigator();
-  try {
-    const data = await bf.readAll();
-    // Never much beyond the file: the truncation limit bounds what zero-padding may add.
-    expect(data.byteLength).toBeLessThanOrEqual(16 * bytes.length + bf.layout.recordSize);
-    return { warnings: bf.warnings.map((w) => w.code) };
-  } catch (error) {
-    if (!(error instanceof BlockfileError)) throw error;
-    return { warnings: bf.warnings.map((w) => w.code), frameError: error.code };
-  }
+/** Everything a reader does with a file: open, navigator, every frame; the warning codes at the end. */
+async function readEverything(bytes: Uint8Array, name: string, strict = false): Promise<string[]> {
+  const bf = await Blockfile.open(new MemorySource(bytes, name), { strict });
+  if (bf.hasNavigator) expect((await bf.navigator()).data).toHaveLength(bf.layout.nx * bf.layout.ny);
+  else await expect(bf.navigator()).rejects.toMatchObject({ code: 'NO_NAVIGATOR' });
+  const data = await bf.readAll();
+  // Never much beyond the file: the truncation limit bounds what zero-padding may add.
+  expect(data.byteLength).toBeLessThanOrEqual(16 * bytes.length + bf.layout.recordSize);
+  expect((await bf.verifyFrames()).bad.count > 0).toBe(bf.warnings.some((w) => w.code === 'BAD_FRAME_PREFIX'));
+  return bf.warnings.map((w) => w.code);
+}
+
+/** The error code reading gives, with the message naming the file; undefined when it succeeds. */
+async function errorOf(read: Promise<unknown>, name: string): Promise<string | undefined> {
+  return read.then(
+    () => undefined,
+    (error: unknown) => {
+      if (!(error instanceof BlockfileError)) throw new Error(`${name}: not a BlockfileError: ${String(error)}`);
+      expect(error.message.startsWith(`${name}.blo: `), error.message).toBe(true);
+      return error.code;
+    },
+  );
 }
 
 describe('the malformed corpus', () => {
-  it('each case ends in its typed error, or in data with its warnings', async () => {
+  it('each case ends in its typed error, or in data with its warnings (strict mode: an error instead)', async () => {
     const checked: string[] = [];
     for (const c of cases) {
-      const outcome = await readEverything(c.bytes, `${c.name}.blo`).then(
-        (r) => ({ ...r, error: undefined as string | undefined }),
-        (error: unknown) => {
-          if (!(error instanceof BlockfileError)) throw new Error(`${c.name}: not a BlockfileError: ${String(error)}`);
-          expect(error.message.startsWith(`${c.name}.blo: `), error.message).toBe(true);
-          return { error: error.code, warnings: [] as string[], frameError: undefined as string | undefined };
-        },
-      );
-      expect(outcome.error, c.name).toBe(c.expect.error);
+      let warnings: string[] = [];
+      const error = await errorOf(readEverything(c.bytes, `${c.name}.blo`).then((w) => (warnings = w)), c.name);
+      expect(error, c.name).toBe(c.expect.error);
+      const strictError = await errorOf(readEverything(c.bytes, `${c.name}.blo`, true), c.name);
+      expect(strictError, `${c.name} (strict)`).toBe(c.expect.error ?? c.expect.strict);
       if (!c.expect.error) {
-        expect(outcome.warnings.sort(), c.name).toEqual([...(c.expect.warnings ?? [])].sort());
-        expect(outcome.frameError, c.name).toBe(c.expect.frames);
+        expect(warnings.sort(), c.name).toEqual([...(c.expect.warnings ?? [])].sort());
+        // Strict mode refuses exactly the files that warn.
+        expect(c.expect.strict === undefined, c.name).toBe(warnings.length === 0);
       }
-      checked.push(`${c.name.padEnd(28)} ${c.expect.error ? `error ${c.expect.error}` : `data${c.expect.warnings?.length ? `, warnings ${c.expect.warnings.join(' ')}` : ''}${c.expect.frames ? `, frames ${c.expect.frames}` : ''}`}  (${c.what})`);
+      checked.push(`${c.name.padEnd(28)} ${c.expect.error ? `error ${c.expect.error}` : `data${c.expect.warnings?.length ? `, warnings ${c.expect.warnings.join(' ')}; strict: ${c.expect.strict}` : ''}`}  (${c.what})`);
     }
     console.log(`malformed corpus: ${checked.length} cases checked\n  ${checked.join('\n  ')}`);
-    expect(checked.length).toBeGreaterThanOrEqual(30);
+    expect(checked.length).toBeGreaterThanOrEqual(34);
   });
 
-  it('the CLI: one line and exit 1, or exit 0 with warnings; never a partial output', () => {
+  it('the CLI: one line and exit 1, or exit 0 with warnings; --strict exits 1 on a warning; never a partial output', () => {
     for (const c of cases) {
       const file = join(dir, `${c.name}.blo`);
       writeFileSync(file, c.bytes);
-      const fails = c.expect.error !== undefined || c.expect.frames !== undefined;
+      const fails = c.expect.error !== undefined;
+      const nameInError = new RegExp(`^blo: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `);
       const info = blo('info', file);
       expect(info.status, `info ${c.name}: ${info.stderr}`).toBe(fails ? 1 : 0);
-      if (fails) expect(oneLineError(info)).toMatch(new RegExp(`^blo: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
-      else for (const line of info.stderr.split('\n').filter(Boolean)) expect(line, c.name).toMatch(/^warning: /);
+      if (fails) expect(oneLineError(info)).toMatch(nameInError);
+      else {
+        expect(info.stderr, c.name).toBe('');
+        // Text from the file never reaches the terminal raw.
+        expect(info.stdout, c.name).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+        for (const code of c.expect.warnings ?? []) expect(info.stdout, `${c.name} ${code}`).toMatch(/^Warning /m);
+      }
+      const strict = blo('info', file, '--strict');
+      expect(strict.status, `info --strict ${c.name}: ${strict.stderr}`).toBe(fails || c.expect.strict ? 1 : 0);
+      if (fails || c.expect.strict) expect(oneLineError(strict)).toMatch(nameInError);
       const out = join(dir, `${c.name}.npy`);
       const convert = blo('convert', file, out);
       expect(convert.status, `convert ${c.name}: ${convert.stderr}`).toBe(fails ? 1 : 0);
       expect(existsSync(out), c.name).toBe(!fails);
       if (fails) oneLineError(convert);
+      else for (const line of convert.stderr.split('\n').filter(Boolean)) expect(line, c.name).toMatch(/^warning: /);
     }
     expect(readdirSync(dir).filter((f) => f.includes('.blo-partial-'))).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('properties', () => {
@@ -216,7 +233,7 @@ describe('concurrency', () => {
     })();
     await Promise.all([writes, reads]);
     expect(new Set(await reader.frame(15))).toEqual(new Set([11]));
-    expect(await reader.verifyFrames()).toEqual({ checked: 16, missing: 0 });
+    expect(await reader.verifyFrames()).toMatchObject({ checked: 16, missing: 0, bad: { count: 0 } });
     await writer.close();
     await reader.close();
   });

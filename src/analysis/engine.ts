@@ -4,7 +4,7 @@
  * (worker threads in Node, Web Workers in browsers) by ranges of frames.
  */
 import type { Blockfile } from '../reader/blockfile.js';
-import type { GeometryOptions } from '../reader/geometry.js';
+import type { OpenOptions } from '../reader/blockfile.js';
 import type { SourceDescriptor } from '../sources/source.js';
 import { analysisShape, compileRequest, RangeAccumulator, ResultCollector, type CompiledRequest } from './accumulate.js';
 import type { AnalysisRequest, AnalysisResult, PartialResult } from './request.js';
@@ -17,7 +17,8 @@ export interface AnalysisProgress {
 /** A range of frames to analyse in another thread: all plain data. */
 export interface AnalysisTask {
   source: SourceDescriptor;
-  geometry: GeometryOptions;
+  /** How the file was opened: its logical geometry and strictness. */
+  geometry: Omit<OpenOptions, 'signal'>;
   request: AnalysisRequest;
   start: number;
   end: number;
@@ -55,13 +56,15 @@ export async function analyzeRange(
     options.onFrames?.(done);
     options.signal?.throwIfAborted();
   }
-  return accumulator.result();
+  const result = accumulator.result();
+  const broken = blockfile.brokenFrames();
+  return broken.length > 0 ? { ...result, brokenFrames: broken } : result;
 }
 
-/** The geometry options that reproduce `blockfile`'s view of its frames in a worker. */
-function geometryOf(blockfile: Blockfile): GeometryOptions {
+/** The options that reproduce `blockfile`'s view of its frames in a worker. */
+function geometryOf(blockfile: Blockfile): Omit<OpenOptions, 'signal'> {
   const { navShape, sigShape, syncOffset } = blockfile.geometry;
-  return { navShape: [...navShape], sigShape: [...sigShape], syncOffset };
+  return { navShape: [...navShape], sigShape: [...sigShape], syncOffset, strict: blockfile.strict };
 }
 
 /** Ranges for the workers: several per worker so that a slow one does not hold up the rest. */
@@ -116,7 +119,10 @@ export async function analyze(blockfile: Blockfile, request: AnalysisRequest, op
         }),
     );
     const partials = await Promise.all(tasks);
-    for (const partial of partials) collector.add(partial);
+    for (const partial of partials) {
+      collector.add(partial);
+      blockfile.noteBrokenFrames(partial.brokenFrames ?? []);
+    }
     return collector.finish();
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

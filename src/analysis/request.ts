@@ -74,6 +74,8 @@ export interface PartialResult {
   sumSq?: Float64Array;
   max?: Float64Array;
   count: number;
+  /** Frame records with a broken prefix met while reading this range (read anyway, as HyperSpy does). */
+  brokenFrames?: { index: number; problem: string }[];
 }
 
 /** The buffers of a partial result, for postMessage's transfer list. */

@@ -101,7 +101,7 @@ export async function writeImages(output: string, images: NamedImage[], options:
     for (const image of images) files.push([join(dirname(output), `${stem}-${image.name}${extname(output)}`), png(image, options.display ?? {})]);
   }
   // Refuse before writing anything, so that a set is never half replaced by mistake.
-  for (const [path] of files) await checkTarget(path, options.overwrite ?? false);
+  for (const [path] of files) await checkTarget(path, options);
   for (const [path, bytes] of files) await writeFileAtomically(path, options, (sink) => sink.write(bytes, 0));
   return files.map(([path]) => path);
 }

@@ -2,7 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { convertCommand, type ConvertOptions } from './commands/convert.js';
 import { demoCommand } from './commands/demo.js';
-import { infoCommand } from './commands/info.js';
+import { infoCommand, type InfoOptions } from './commands/info.js';
+import { printable } from './terminal-text.js';
 import { navigatorCommand } from './commands/navigator.js';
 import {
   comCommand,
@@ -20,7 +21,7 @@ import { crystalCommand, simulateCommand, type CrystalFlags, type SimulateFlags 
 import { collect } from './commands/sped-demo.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
-const warn = (line: string) => process.stderr.write(`warning: ${line}\n`);
+const warn = (line: string) => process.stderr.write(`warning: ${printable(line)}\n`);
 
 /** Output, display and worker options shared by the analysis commands. */
 function withAnalysisOptions(command: Command): Command {
@@ -45,8 +46,10 @@ export function buildProgram(): Command {
     .description('format, shape, calibrations, acquisition date, note and frame check of a blockfile')
     .argument('<file>', 'a .blo file')
     .option('--json', 'print one JSON object (RosettaSciIO names and values)')
-    .option('--no-check', 'skip reading every frame record to check it')
-    .action((file: string, options: { json?: boolean; check?: boolean }) => infoCommand(file, options, out));
+    .option('--no-check', 'skip checking the frame records')
+    .option('--check-all', 'read every frame record whole (every byte of the file), not only the 6-byte prefixes')
+    .option('--strict', 'fail (exit 1) on anything lenient reading only warns about: a broken frame record, a navigator outside the file, truncation…')
+    .action((file: string, options: InfoOptions) => infoCommand(file, options, out));
 
   program
     .command('convert')
@@ -195,7 +198,7 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
     }
     const { line, exitCode } = describeFailure(error);
-    process.stderr.write(`${line}\n`);
+    process.stderr.write(`${printable(line)}\n`);
     return exitCode;
   }
 }

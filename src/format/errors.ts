@@ -21,7 +21,11 @@ export type BlockfileErrorCode =
   /** HTTP sources: the request or the body failed on the network (after retries). */
   | 'HTTP_NETWORK'
   | 'WRITE_FAILED'
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  /** The stored navigator (VBF) image lies outside the file. */
+  | 'NO_NAVIGATOR'
+  /** Strict mode: something that lenient reading would warn about. */
+  | 'BAD_HEADER';
 
 /**
  * A blockfile that cannot be read as asked. `code` is stable for callers to
@@ -47,7 +51,15 @@ export type BlockfileWarningCode =
   | 'UNITS'
   | 'OVERFLOW'
   | 'NOTE_TRUNCATED'
-  | 'METADATA';
+  | 'METADATA'
+  /** The stored navigator lies (partly) outside the file: it cannot be read. */
+  | 'NAVIGATOR_UNAVAILABLE'
+  /** The stored navigator overlaps the frame records: it is read, but suspect. */
+  | 'NAVIGATOR_OVERLAP'
+  /** Frame records whose `AA 55` marker or index is wrong: their pixels are read as HyperSpy reads them. */
+  | 'BAD_FRAME_PREFIX'
+  /** The requested scan (navShape, syncOffset) reaches past the file's frames: the rest reads as zeros. */
+  | 'PADDED';
 
 /** Something odd that reading survives; returned to the caller as a value. */
 export interface BlockfileWarning {

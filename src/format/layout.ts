@@ -13,7 +13,7 @@ export const MAX_NOTE_BYTES = 16 * 1024 * 1024;
 /**
  * A file may hold fewer frames than its header promises (an interrupted
  * acquisition): the missing ones read as zeros. Past this ratio of promised
- * to present frame bytes the header is taken as corrupt rather than truncated.
+ * frame bytes to the file's size the header is taken as corrupt rather than truncated.
  */
 export const MAX_TRUNCATION_RATIO = 16;
 
@@ -36,6 +36,16 @@ export interface BlockfileLayout {
   /** Records wholly inside the file. */
   readonly completeFrames: number;
   readonly truncated: boolean;
+  /** Whether the stored navigator (VBF) can be read: inside the file, and clear of the frames or not. */
+  readonly navigator: NavigatorStatus;
+}
+
+export type NavigatorStatus = 'ok' | 'overlap' | 'outside';
+
+/** Where the VBF region [offset, offset + NX·NY) sits against the header, the frame records and the file's end. */
+function navigatorStatus(offset: number, length: number, framesOffset: number, framesLength: number, fileSize: number): NavigatorStatus {
+  if (offset < HEADER_SIZE || offset + length > fileSize) return 'outside';
+  return offset < framesOffset + framesLength && framesOffset < offset + length ? 'overlap' : 'ok';
 }
 
 /** Checks what can be checked from the header alone and the file size; returns the note's byte range. */
@@ -59,18 +69,15 @@ export function checkHeader(
   if (nonFinite.length > 0) {
     warnings.push({ code: 'NON_FINITE_HEADER', message: `${file}: header fields that are not finite numbers: ${nonFinite.join(', ')}` });
   }
-  const o1 = header.Data_offset_1;
-  if (o1 < HEADER_SIZE || o1 > fileSize) {
-    throw new BlockfileError(
-      'BAD_OFFSET',
-      file,
-      `Data_offset_1 (${o1}) is outside the file: it must lie between the header's end (${HEADER_SIZE}) and the file size (${fileSize})`,
-    );
+  // The note runs from the header's end to the navigator image. HyperSpy reads it up to
+  // Data_offset_1 whatever that is; here it also stops at the frames and the file's end,
+  // so that a wrong Data_offset_1 does not pull the frames into the note.
+  const o2 = header.Data_offset_2;
+  const noteEnd = Math.max(HEADER_SIZE, Math.min(header.Data_offset_1, o2 >= HEADER_SIZE ? o2 : Infinity, fileSize));
+  if (noteEnd - HEADER_SIZE > MAX_NOTE_BYTES) {
+    throw new BlockfileError('BAD_NOTE', file, `note region of ${noteEnd - HEADER_SIZE} bytes (Data_offset_1 ${header.Data_offset_1}) is implausibly large`);
   }
-  if (o1 - HEADER_SIZE > MAX_NOTE_BYTES) {
-    throw new BlockfileError('BAD_NOTE', file, `note region of ${o1 - HEADER_SIZE} bytes (Data_offset_1 ${o1}) is implausibly large`);
-  }
-  return { noteStart: HEADER_SIZE, noteEnd: o1, warnings };
+  return { noteStart: HEADER_SIZE, noteEnd, warnings };
 }
 
 /** Computes and checks the layout once header and note are known. */
@@ -98,21 +105,9 @@ export function describeLayout(
   }
   const frameCount = nx * ny;
   const vbfOffset = header.Data_offset_1;
-  const vbfEnd = vbfOffset + frameCount;
-  if (vbfEnd > fileSize) {
-    throw new BlockfileError(
-      'TOO_LARGE',
-      file,
-      `header promises a ${ny}×${nx} scan whose navigator image alone ends at byte ${vbfEnd}, past the end of the file (${fileSize} bytes)`,
-    );
-  }
   const framesOffset = header.Data_offset_2;
-  if (framesOffset < vbfEnd || framesOffset > fileSize) {
-    throw new BlockfileError(
-      'BAD_OFFSET',
-      file,
-      `Data_offset_2 (${framesOffset}) must lie between the navigator image's end (${vbfEnd}) and the file size (${fileSize})`,
-    );
+  if (framesOffset > fileSize) {
+    throw new BlockfileError('BAD_OFFSET', file, `Data_offset_2 (${framesOffset}) is past the end of the file (${fileSize} bytes): there are no frames`);
   }
   const pixelsPerFrame = dpSize * dpSize;
   const frameBytes = pixelsPerFrame * bytesPerPixel;
@@ -122,7 +117,8 @@ export function describeLayout(
   const completeFrames = Math.min(frameCount, Math.floor(present / recordSize));
   const truncated = present < promised;
   if (truncated) {
-    if (promised > MAX_TRUNCATION_RATIO * present + recordSize) {
+    // Bounded by the whole file's size, so that a file cut at (or just after) the frames' start still reads, as HyperSpy's does.
+    if (promised > MAX_TRUNCATION_RATIO * fileSize + recordSize) {
       throw new BlockfileError(
         'TOO_LARGE',
         file,
@@ -132,6 +128,18 @@ export function describeLayout(
     warnings.push({
       code: 'TRUNCATED',
       message: `${file}: Blockfile header dimensions larger than file size! The file holds ${completeFrames} of ${frameCount} frames; the missing ones read as zeros`,
+    });
+  }
+  const navigator = navigatorStatus(vbfOffset, frameCount, framesOffset, frameCount * recordSize, fileSize);
+  if (navigator === 'outside') {
+    warnings.push({
+      code: 'NAVIGATOR_UNAVAILABLE',
+      message: `${file}: the stored navigator image (Data_offset_1 ${vbfOffset}, ${frameCount} bytes) lies outside the file's ${HEADER_SIZE}…${fileSize} bytes; it is unavailable (HyperSpy does not read it either)`,
+    });
+  } else if (navigator === 'overlap') {
+    warnings.push({
+      code: 'NAVIGATOR_OVERLAP',
+      message: `${file}: the stored navigator image (bytes ${vbfOffset}…${vbfOffset + frameCount}) overlaps the frame records (from Data_offset_2 ${framesOffset}); it is suspect`,
     });
   }
   const layout: BlockfileLayout = {
@@ -149,6 +157,7 @@ export function describeLayout(
     framesOffset,
     completeFrames,
     truncated,
+    navigator,
   };
   return { layout, warnings };
 }

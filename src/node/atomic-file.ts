@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, link, mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { access, link, lstat, mkdir, open, readdir, realpath, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { BlockfileError } from '../format/errors.js';
 import type { ByteSink } from '../writer/sink.js';
 
@@ -43,13 +43,18 @@ class FileSink implements ByteSink {
 }
 
 /** An I/O error as a BlockfileError naming the target, not the temporary. */
-function writeFailure(target: string, cause: unknown): BlockfileError {
+export function writeFailure(target: string, cause: unknown): BlockfileError {
   const code = (cause as NodeJS.ErrnoException).code;
+  const folder = dirname(resolve(target));
   const problem =
     code === 'ENOSPC' ? 'no space left on device; the previous file, if any, is unchanged'
     : code === 'EDQUOT' ? 'disk quota exceeded; the previous file, if any, is unchanged'
     : code === 'EIO' ? 'input/output error while writing; the previous file, if any, is unchanged'
-    : `cannot write: ${(cause as Error).message}`;
+    : code === 'EACCES' || code === 'EPERM' ? `cannot write: permission denied in the folder ${folder} (${code})`
+    : code === 'ENOENT' ? `cannot write: the folder ${folder} does not exist (ENOENT)`
+    : code === 'ENOTDIR' ? `cannot write: ${folder} is not a folder (ENOTDIR)`
+    : code === 'EROFS' ? `cannot write: ${folder} is on a read-only file system (EROFS)`
+    : `cannot write: ${(code ? `${code} ` : '') + String((cause as Error).message).replaceAll(/\S*\.blo-partial-\S*/g, 'its temporary')}`;
   return new BlockfileError('WRITE_FAILED', target, problem, { cause });
 }
 
@@ -62,10 +67,68 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Refuses an existing target unless overwriting was asked for. */
-export async function checkTarget(target: string, overwrite: boolean): Promise<void> {
-  if (!overwrite && (await exists(target))) {
-    throw new BlockfileError('BAD_OPTION', target, 'file exists; use --overwrite (overwrite: true) to replace it');
+/** What a write may replace, and what it must not touch. */
+export interface TargetOptions {
+  overwrite?: boolean;
+  /**
+   * Paths the operation reads (its inputs): a folder target that holds one
+   * of them is refused, since replacing the folder would delete it.
+   */
+  reads?: readonly string[];
+}
+
+/** The real path of `path`, or of the nearest existing folder above it joined with the rest. */
+async function realPathOf(path: string): Promise<string> {
+  const absolute = resolve(path);
+  try {
+    return await realpath(absolute);
+  } catch {
+    const parent = dirname(absolute);
+    return parent === absolute ? absolute : join(await realPathOf(parent), basename(absolute));
+  }
+}
+
+function isInside(child: string, folder: string): boolean {
+  const rel = relative(folder, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** A folder holding a Zarr store (v2 array or group, or v3) at its root. */
+async function isZarrStore(dir: string): Promise<boolean> {
+  for (const name of ['.zarray', '.zgroup', 'zarr.json']) if (await exists(join(dir, name))) return true;
+  return false;
+}
+
+/**
+ * Refuses an existing target unless overwriting was asked for, and refuses
+ * to replace what is not the kind of thing being written: a folder where a
+ * file goes, a file or a folder that is not a Zarr store where a store goes,
+ * or a folder holding one of the inputs. A file target that is an input
+ * itself (directly, through a symlink or a hard link) is fine: the output
+ * goes to a temporary and is renamed over it only after the input was read.
+ */
+export async function checkTarget(target: string, options: TargetOptions & { kind?: 'file' | 'zarr' } = {}): Promise<void> {
+  const kind = options.kind ?? 'file';
+  const existing = await lstat(target).catch(() => undefined);
+  if (!existing) return;
+  if (!options.overwrite) {
+    throw new BlockfileError('BAD_OPTION', target, `${existing.isDirectory() ? 'folder' : 'file'} exists; use --overwrite (overwrite: true) to replace it`);
+  }
+  const isDir = existing.isDirectory() || (existing.isSymbolicLink() && (await stat(target).catch(() => undefined))?.isDirectory());
+  if (kind === 'file' && isDir) {
+    throw new BlockfileError('BAD_OPTION', target, 'is a folder; a file is written here only in place of a file, so nothing was replaced');
+  }
+  if (kind === 'zarr') {
+    if (!isDir) throw new BlockfileError('BAD_OPTION', target, 'is a file, not a Zarr store; --overwrite replaces only a Zarr store, so nothing was replaced');
+    if (!(await isZarrStore(target))) {
+      throw new BlockfileError('BAD_OPTION', target, 'is a folder that is not a Zarr store (no .zarray, .zgroup or zarr.json at its root); --overwrite replaces only a Zarr store, so nothing was replaced');
+    }
+    const folder = await realPathOf(target);
+    for (const input of options.reads ?? []) {
+      if (isInside(await realPathOf(input), folder)) {
+        throw new BlockfileError('BAD_OPTION', target, `holds the input ${input}; replacing it would delete the input, so nothing was replaced`);
+      }
+    }
   }
 }
 
@@ -76,7 +139,7 @@ export async function checkTarget(target: string, overwrite: boolean): Promise<v
  */
 export async function writeFileAtomically<T>(
   target: string,
-  options: { overwrite?: boolean },
+  options: TargetOptions,
   produce: (sink: ByteSink) => Promise<T>,
 ): Promise<T> {
   return writeViaTemporaryPath(target, options, async (temp) => {
@@ -103,11 +166,11 @@ export async function writeFileAtomically<T>(
  */
 export async function writeViaTemporaryPath<T>(
   target: string,
-  options: { overwrite?: boolean },
+  options: TargetOptions,
   produce: (temp: string) => Promise<T>,
 ): Promise<T> {
   const overwrite = options.overwrite ?? false;
-  await checkTarget(target, overwrite);
+  await checkTarget(target, options);
   await removeStaleTemporaries(target);
   const temp = temporaryPath(target);
   try {
@@ -180,11 +243,11 @@ function processAlive(pid: number): boolean {
  */
 export async function writeDirectoryAtomically<T>(
   target: string,
-  options: { overwrite?: boolean },
+  options: TargetOptions,
   produce: (dir: string) => Promise<T>,
 ): Promise<T> {
   const overwrite = options.overwrite ?? false;
-  await checkTarget(target, overwrite);
+  await checkTarget(target, { ...options, kind: 'zarr' });
   await removeStaleTemporaries(target);
   const temp = temporaryPath(target);
   await mkdir(temp).catch((cause) => {
@@ -193,7 +256,8 @@ export async function writeDirectoryAtomically<T>(
   try {
     const result = await produce(temp);
     if (await exists(target)) {
-      if (!overwrite) throw new BlockfileError('BAD_OPTION', target, 'file exists; use --overwrite (overwrite: true) to replace it');
+      // Checked again: the target may have changed while the store was written.
+      await checkTarget(target, { ...options, kind: 'zarr' });
       // Move the old one aside first, so that a failure leaves one of the two complete.
       const old = temporaryPath(target);
       await rename(target, old);

@@ -4,7 +4,7 @@
  * (.zarr, for Dask), all streamed block by block with bounded memory and
  * written to a temporary beside the target first.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
@@ -15,10 +15,9 @@ import { BlockfileError, type BlockfileWarning } from '../format/errors.js';
 import type { Blockfile } from '../reader/blockfile.js';
 import { gridOf } from '../reader/geometry.js';
 import { TiffStackWriter } from '../tiff/tiff.js';
-import { writeDirectoryAtomically, writeFileAtomically, writeViaTemporaryPath } from './atomic-file.js';
+import { writeDirectoryAtomically, writeFailure, writeFileAtomically, writeViaTemporaryPath, type TargetOptions } from './atomic-file.js';
 
-export interface ExportOptions {
-  overwrite?: boolean;
+export interface ExportOptions extends TargetOptions {
   onProgress?: (progress: { frames: number; totalFrames: number }) => void;
   signal?: AbortSignal;
   /** Target size of one chunk (default 16 MiB): whole scan rows, at least one. */
@@ -118,7 +117,10 @@ async function forEachChunk(
 export async function exportZarr(bf: Blockfile, target: string, flavour: 'zspy' | 'zarr', options: ExportOptions = {}): Promise<BlockfileWarning[]> {
   const { rows, framesPerRow } = chunking(bf, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
   const signal = bf.signalDescription;
-  return writeDirectoryAtomically(target, options, async (dir) => {
+  // Replacing a store that holds the blockfile being read would delete it.
+  const descriptor = bf.source.descriptor;
+  const reads = [...(options.reads ?? []), ...(descriptor?.kind === 'file' ? [descriptor.path] : [])];
+  return writeDirectoryAtomically(target, { ...options, reads }, async (dir) => {
     const store = directoryStore(dir);
     let path = '';
     let attrs: Record<string, unknown> | undefined;
@@ -162,6 +164,11 @@ export async function exportHspy(bf: Blockfile, target: string, options: ExportO
   const tree = hyperspyTree(signal, 'HyperSpy', target);
   const h5wasm = await loadHdf5();
   return writeViaTemporaryPath(target, options, async (temp) => {
+    // Create the file here first: HDF5 reports a folder it cannot write in with pages of
+    // diagnostics and an unusable handle, Node with an error code to name.
+    await open(temp, 'wx').then((handle) => handle.close(), (cause) => {
+      throw writeFailure(target, cause);
+    });
     let file: InstanceType<typeof h5wasm.File>;
     try {
       file = new h5wasm.File(temp, 'w');

@@ -16,11 +16,12 @@ import type { Blockfile } from '../reader/blockfile.js';
 import { openTiffStack } from '../tiff/read.js';
 import { defaultAxes, type SignalDescription } from '../writer/header-from-signal.js';
 import type { NumericDtype } from '../writer/pixels.js';
+import type { WriterDescription } from '../writer/signal-writer.js';
 import { FileSource } from './file-source.js';
 import { NpyFile } from './npy-file.js';
 
 export interface FrameInput {
-  description: SignalDescription & { dtype: NumericDtype };
+  description: WriterDescription;
   /** What opening the input found odd (a truncated blockfile, …). */
   warnings?: BlockfileWarning[];
   frames: () => AsyncIterable<NumericArray>;
@@ -54,7 +55,12 @@ export function npyInput(npy: NpyFile): FrameInput {
 
 export function blockfileInput(bf: Blockfile): FrameInput {
   return {
-    description: { ...bf.signalDescription, dtype: bf.dtype },
+    description: {
+      ...bf.signalDescription,
+      dtype: bf.dtype,
+      // For navigatorSignal 'keep': read when the output is finished, only if asked for.
+      ...(bf.hasNavigator ? { storedNavigator: async () => (await bf.navigator()).data } : {}),
+    },
     warnings: bf.warnings,
     frames: async function* () {
       for await (const block of bf.blocks()) yield block.data as NumericArray;

@@ -1,16 +1,14 @@
 /** Writing blockfiles to paths, safely: a temporary file beside the target, renamed when complete. */
 import type { BlockfileWarning } from '../format/errors.js';
-import type { SignalDescription } from '../writer/header-from-signal.js';
-import type { NumericDtype } from '../writer/pixels.js';
 import {
   writeBlockfileTo,
   writeFrameStreamTo,
   type FrameStream,
-  type NavigatorImage,
   type WritableSignal,
+  type WriterDescription,
   type WriteOptions,
 } from '../writer/signal-writer.js';
-import { writeFileAtomically } from './atomic-file.js';
+import { writeFileAtomically, type TargetOptions } from './atomic-file.js';
 
 /**
  * RosettaSciIO's `file_writer`: writes `signal` (the reader's signal
@@ -21,7 +19,7 @@ import { writeFileAtomically } from './atomic-file.js';
 export async function writeBlockfile(
   path: string,
   signal: WritableSignal,
-  options: WriteOptions & { overwrite?: boolean } = {},
+  options: WriteOptions & TargetOptions = {},
 ): Promise<BlockfileWarning[]> {
   return writeFileAtomically(path, options, (sink) => writeBlockfileTo(sink, signal, options));
 }
@@ -34,9 +32,9 @@ export async function writeBlockfile(
  */
 export async function writeBlockfileFrames(
   path: string,
-  description: SignalDescription & { dtype: NumericDtype; navigator?: NavigatorImage },
+  description: WriterDescription,
   frames: FrameStream,
-  options: WriteOptions & { overwrite?: boolean; minmax?: [number, number] } = {},
+  options: WriteOptions & TargetOptions & { minmax?: [number, number] } = {},
 ): Promise<BlockfileWarning[]> {
   return writeFileAtomically(path, options, (sink) => writeFrameStreamTo(sink, description, frames, options));
 }

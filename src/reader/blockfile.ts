@@ -2,7 +2,7 @@
  * Lazy access to a blockfile through any byte source: opening reads the
  * header and note only; every frame read is one source read.
  */
-import { BlockfileError, type BlockfileWarning } from '../format/errors.js';
+import { BlockfileError, type BlockfileErrorCode, type BlockfileWarning } from '../format/errors.js';
 import { checkFramePrefix, FRAME_PREFIX_SIZE, LITTLE_ENDIAN_HOST } from '../format/frame.js';
 import { HEADER_SIZE, parseHeader, type BlockfileHeader } from '../format/header.js';
 import { checkHeader, describeLayout, recordOffset, type BlockfileLayout } from '../format/layout.js';
@@ -14,6 +14,52 @@ import { resolveGeometry, type Geometry, type GeometryOptions } from './geometry
 
 export interface OpenOptions extends GeometryOptions {
   signal?: AbortSignal;
+  /**
+   * Refuse what lenient reading only warns about (a stored navigator outside
+   * the file or overlapping the frames, broken frame-record prefixes, a
+   * truncated file, an unknown version…), for users who want to know a file
+   * is damaged. Default false: read what HyperSpy reads, with warnings.
+   */
+  strict?: boolean;
+}
+
+/** Frames listed by number in the BAD_FRAME_PREFIX warning; the rest are counted. */
+const LISTED_BAD_FRAMES = 5;
+
+/** What strict mode reports a lenient warning as. */
+const STRICT_ERRORS: Record<BlockfileWarning['code'], BlockfileErrorCode> = {
+  UNKNOWN_MAGIC: 'BAD_HEADER',
+  NON_FINITE_HEADER: 'BAD_HEADER',
+  NOTE_BIT_DEPTH: 'BAD_NOTE',
+  TRUNCATED: 'TOO_SHORT',
+  NAVIGATOR_UNAVAILABLE: 'BAD_OFFSET',
+  NAVIGATOR_OVERLAP: 'BAD_OFFSET',
+  BAD_FRAME_PREFIX: 'BAD_FRAME',
+  PADDED: 'BAD_OPTION',
+  UNITS: 'BAD_HEADER',
+  OVERFLOW: 'BAD_HEADER',
+  NOTE_TRUNCATED: 'BAD_NOTE',
+  METADATA: 'BAD_HEADER',
+};
+
+/** In strict mode, the first warning as an error; else nothing. */
+function refuseInStrictMode(warnings: readonly BlockfileWarning[], strict: boolean | undefined, file: string): void {
+  const first = warnings[0];
+  if (!strict || !first) return;
+  const problem = first.message.startsWith(`${file}: `) ? first.message.slice(file.length + 2) : first.message;
+  throw new BlockfileError(STRICT_ERRORS[first.code], file, `${problem} (refused in strict mode)`);
+}
+
+/** The result of checking frame records: how many were checked, which are broken. */
+export interface FrameCheck {
+  /** Records present and checked. */
+  checked: number;
+  /** Records the header promises that the file does not hold (truncation). */
+  missing: number;
+  /** Records whose prefix is wrong, in file order: the first few, and how many in all. */
+  bad: { count: number; first: { index: number; problem: string; offset: number }[] };
+  /** Bytes read to check. */
+  bytesRead: number;
 }
 
 /** A block of consecutive frames: `count` frames from `start`, `data` holding count × pixelsPerFrame values. */
@@ -25,6 +71,19 @@ export interface FrameBlock {
 
 /** Reads `readAll` keeps in flight. */
 const READS_IN_FLIGHT = 4;
+
+/** Frame prefixes checked per batch by `verifyFrames`, and reads of them in flight at once. */
+const PREFIXES_PER_BATCH = 4096;
+const PREFIX_READS_IN_FLIGHT = 64;
+
+/** Runs task(0 … n−1) with at most `limit` running at once. */
+async function runLimited(n: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < n) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, lane));
+}
 
 /** Frames per read when iterating: about 8 MiB of pixels, at least one frame. */
 const TARGET_BLOCK_BYTES = 8 * 1024 * 1024;
@@ -55,8 +114,11 @@ export class Blockfile {
   readonly note: string;
   readonly layout: BlockfileLayout;
   readonly geometry: Geometry;
-  /** What reading has found odd so far (unknown version, truncation, …). */
+  /** What reading has found odd so far (unknown version, truncation, broken frame records, …). */
   readonly warnings: BlockfileWarning[];
+  readonly strict: boolean;
+  /** Broken frame records met so far: file index → what is wrong, for the BAD_FRAME_PREFIX warning. */
+  readonly #badFrames = new Map<number, string>();
 
   private constructor(
     source: ByteSource,
@@ -65,7 +127,9 @@ export class Blockfile {
     layout: BlockfileLayout,
     geometry: Geometry,
     warnings: BlockfileWarning[],
+    strict: boolean,
   ) {
+    this.strict = strict;
     this.source = source;
     this.header = header;
     this.note = note;
@@ -93,8 +157,10 @@ export class Blockfile {
     if (layout.bytesPerPixel === 2 && !LITTLE_ENDIAN_HOST) {
       throw new BlockfileError('UNSUPPORTED', file, '16-bit blockfiles are read on little-endian hosts only');
     }
-    const geometry = resolveGeometry(layout, options, file);
-    return new Blockfile(source, header, note, layout, geometry, [...checked.warnings, ...warnings]);
+    const { geometry, warnings: geometryWarnings } = resolveGeometry(layout, options, file);
+    const all = [...checked.warnings, ...warnings, ...geometryWarnings];
+    refuseInStrictMode(all, options.strict, file);
+    return new Blockfile(source, header, note, layout, geometry, all, options.strict ?? false);
   }
 
   get name(): string {
@@ -132,14 +198,26 @@ export class Blockfile {
     return { blockfile_header: headerWithNote(this.header, this.note) };
   }
 
-  /** The stored virtual bright-field image, NY × NX uint8. */
   /** The signal as HyperSpy describes it, without the data: what conversions carry along. */
   get signalDescription(): { shape: number[]; axes: Axis[]; metadata: BlockfileMetadata; original_metadata: { blockfile_header: HeaderWithNote } } {
     return { shape: this.squeezedShape, axes: this.axes, metadata: this.metadata, original_metadata: this.originalMetadata };
   }
 
+  /** Whether the stored navigator can be read (it may still be suspect: see `layout.navigator`). */
+  get hasNavigator(): boolean {
+    return this.layout.navigator !== 'outside';
+  }
+
+  /** The stored virtual bright-field image, NY × NX uint8; a NO_NAVIGATOR error when it lies outside the file. */
   async navigator(signal?: AbortSignal): Promise<{ data: Uint8Array; shape: [number, number] }> {
     const { ny, nx, vbfOffset } = this.layout;
+    if (!this.hasNavigator) {
+      throw new BlockfileError(
+        'NO_NAVIGATOR',
+        this.name,
+        `the stored navigator image is unavailable: Data_offset_1 (${vbfOffset}) and the ${ny}×${nx} scan put it outside the file`,
+      );
+    }
     const bytes = await this.source.read(vbfOffset, ny * nx, signal);
     return { data: bytes.slice(), shape: [ny, nx] };
   }
@@ -224,10 +302,58 @@ export class Blockfile {
     }
     // Records whose whole prefix was read.
     const prefixesRead = got < FRAME_PREFIX_SIZE ? 0 : Math.min(n, Math.floor((got - FRAME_PREFIX_SIZE) / recordSize) + 1);
-    for (let i = 0; i < prefixesRead; i++) {
+    this.#checkPrefixes(prefixes, first, prefixesRead);
+  }
+
+  /**
+   * Checks `n` consecutive 6-byte prefixes of records from `first` on.
+   * HyperSpy ignores them: a broken one is recorded in the BAD_FRAME_PREFIX
+   * warning (an error in strict mode). Returns the broken ones.
+   */
+  #checkPrefixes(prefixes: Uint8Array, first: number, n: number): { index: number; problem: string; offset: number }[] {
+    const broken: { index: number; problem: string; offset: number }[] = [];
+    for (let i = 0; i < n; i++) {
       const problem = checkFramePrefix(prefixes, i * FRAME_PREFIX_SIZE, first + i);
-      if (problem) throw new BlockfileError('BAD_FRAME', this.name, `bad frame record: ${problem} (at byte ${recordOffset(this.layout, first + i)})`);
+      if (!problem) continue;
+      const offset = recordOffset(this.layout, first + i);
+      if (this.strict) throw new BlockfileError('BAD_FRAME', this.name, `bad frame record: ${problem} (at byte ${offset})`);
+      broken.push({ index: first + i, problem, offset });
     }
+    if (broken.length > 0) this.#recordBadFrames(broken);
+    return broken;
+  }
+
+  /** Broken frame records met so far (by any read or check), in file order. */
+  brokenFrames(): { index: number; problem: string }[] {
+    return [...this.#badFrames].sort((a, b) => a[0] - b[0]).map(([index, problem]) => ({ index, problem }));
+  }
+
+  /** Records broken frames that a reader in another thread met (analysis workers), so that the warning counts them. */
+  noteBrokenFrames(broken: readonly { index: number; problem: string }[]): void {
+    if (broken.length > 0) this.#recordBadFrames(broken);
+  }
+
+  /** The first few broken records met so far, in file order. */
+  #firstBadFrames(): FrameCheck['bad']['first'] {
+    return [...this.#badFrames.keys()]
+      .sort((a, b) => a - b)
+      .slice(0, LISTED_BAD_FRAMES)
+      .map((index) => ({ index, problem: this.#badFrames.get(index)!, offset: recordOffset(this.layout, index) }));
+  }
+
+  #recordBadFrames(broken: readonly { index: number; problem: string }[]): void {
+    for (const b of broken) this.#badFrames.set(b.index, b.problem);
+    const listed = this.#firstBadFrames().map((b) => b.index);
+    const count = this.#badFrames.size;
+    const warning: BlockfileWarning = {
+      code: 'BAD_FRAME_PREFIX',
+      message:
+        `${this.name}: ${count} frame record${count === 1 ? '' : 's'} read so far ${count === 1 ? 'has' : 'have'} a wrong AA 55 marker or frame index ` +
+        `(frame${count === 1 ? '' : 's'} ${listed.join(', ')}${count > listed.length ? ', …' : ''}); the pixels are read as HyperSpy reads them, the prefix ignored`,
+    };
+    const at = this.warnings.findIndex((w) => w.code === 'BAD_FRAME_PREFIX');
+    if (at >= 0) this.warnings[at] = warning;
+    else this.warnings.push(warning);
   }
 
   /** Frames per block for a reader aiming at `targetBytes` per read. */
@@ -311,18 +437,50 @@ export class Blockfile {
     }
   }
 
-  /** Reads every record present and checks its prefix (throws on the first bad one); the CLI's frame check. */
-  async verifyFrames(signal?: AbortSignal): Promise<{ checked: number; missing: number }> {
-    let checked = 0;
-    const per = this.blockFrames();
+  /**
+   * Checks the prefix (AA 55 + index) of every record present. By default
+   * only the 6-byte prefixes are read, in batches of scattered small reads,
+   * so that a file of tens of GB is checked in seconds; `all: true` reads
+   * every record whole (and so every byte of the file). Broken records are
+   * returned (and warned about); in strict mode the first one throws.
+   */
+  async verifyFrames(options: { all?: boolean; signal?: AbortSignal; onProgress?: (checked: number, total: number) => void } = {}): Promise<FrameCheck> {
     const complete = this.layout.completeFrames;
-    const scratch = allocatePixels(this.dtype, Math.min(per, complete) * this.layout.pixelsPerFrame, this.name);
-    for (let at = 0; at < complete; at += per) {
-      const n = Math.min(per, complete - at);
-      await this.#readRecords(at, n, scratch, 0, signal);
-      checked += n;
+    let bytesRead = 0;
+    if (options.all) {
+      const per = this.blockFrames();
+      const scratch = allocatePixels(this.dtype, Math.min(per, complete) * this.layout.pixelsPerFrame, this.name);
+      for (let at = 0; at < complete; at += per) {
+        const n = Math.min(per, complete - at);
+        await this.#readRecords(at, n, scratch, 0, options.signal);
+        bytesRead += n * this.layout.recordSize;
+        options.onProgress?.(at + n, complete);
+      }
+    } else {
+      const scattered = this.source.readScattered?.bind(this.source);
+      for (let at = 0; at < complete; at += PREFIXES_PER_BATCH) {
+        const n = Math.min(PREFIXES_PER_BATCH, complete - at);
+        const offsets = Array.from({ length: n }, (_, i) => recordOffset(this.layout, at + i));
+        let prefixes: Uint8Array;
+        if (scattered) prefixes = await scattered(offsets, FRAME_PREFIX_SIZE, options.signal);
+        else {
+          prefixes = new Uint8Array(FRAME_PREFIX_SIZE * n);
+          await runLimited(n, PREFIX_READS_IN_FLIGHT, async (i) => {
+            prefixes.set(await this.source.read(offsets[i], FRAME_PREFIX_SIZE, options.signal), i * FRAME_PREFIX_SIZE);
+          });
+        }
+        this.#checkPrefixes(prefixes, at, n);
+        bytesRead += n * FRAME_PREFIX_SIZE;
+        options.onProgress?.(at + n, complete);
+      }
     }
-    return { checked, missing: this.layout.frameCount - complete };
+    // Every record present was checked: the broken ones met are all there are.
+    return {
+      checked: complete,
+      missing: this.layout.frameCount - complete,
+      bad: { count: this.#badFrames.size, first: this.#firstBadFrames() },
+      bytesRead,
+    };
   }
 
   async close(): Promise<void> {

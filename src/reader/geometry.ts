@@ -2,7 +2,7 @@
  * The logical view of a file's frames: LiberTEM's navigation and signal
  * shape overrides and its sync offset, mapped onto the records in the file.
  */
-import { BlockfileError } from '../format/errors.js';
+import { BlockfileError, type BlockfileWarning } from '../format/errors.js';
 import type { BlockfileLayout } from '../format/layout.js';
 
 export interface GeometryOptions {
@@ -32,7 +32,8 @@ function checkShape(name: string, shape: readonly number[], file: string): void 
   }
 }
 
-export function resolveGeometry(layout: BlockfileLayout, options: GeometryOptions, file: string): Geometry {
+/** The logical view asked for, and a PADDED warning when it reaches past the frames the header promises. */
+export function resolveGeometry(layout: BlockfileLayout, options: GeometryOptions, file: string): { geometry: Geometry; warnings: BlockfileWarning[] } {
   const navShape = options.navShape ? [...options.navShape] : [layout.ny, layout.nx];
   const sigShape = options.sigShape ? [...options.sigShape] : [layout.dpSize, layout.dpSize];
   checkShape('navShape', navShape, file);
@@ -53,7 +54,17 @@ export function resolveGeometry(layout: BlockfileLayout, options: GeometryOption
   if (!Number.isSafeInteger(frameCount * pixels)) {
     throw new BlockfileError('BAD_OPTION', file, `navShape [${navShape.join(', ')}] is too large`);
   }
-  return { navShape, sigShape, syncOffset, frameCount, pixelsPerFrame: pixels };
+  const warnings: BlockfileWarning[] = [];
+  // Blank frames asked for with a negative syncOffset are the point of it; frames past the file's are not.
+  const past = frameCount + syncOffset - layout.frameCount;
+  if (past > 0) {
+    const asked = options.navShape ? `navShape [${navShape.join(', ')}]` : `the ${layout.ny}×${layout.nx} scan`;
+    warnings.push({
+      code: 'PADDED',
+      message: `${file}: ${asked}${syncOffset ? ` with syncOffset ${syncOffset}` : ''} reaches ${past} frame${past === 1 ? '' : 's'} past the ${layout.frameCount} the file holds; ${past === 1 ? 'it reads' : 'they read'} as zeros`,
+    });
+  }
+  return { geometry: { navShape, sigShape, syncOffset, frameCount, pixelsPerFrame: pixels }, warnings };
 }
 
 /** Scan and patterns as 2-D grids: a line scan is one row, a 1-D pattern one row; extra leading dimensions fold into rows. */

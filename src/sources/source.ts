@@ -18,6 +18,13 @@ export interface ByteSource {
    * without an intermediate copy. Returns the number of bytes read.
    */
   readInto?(offset: number, targets: readonly Uint8Array[], signal?: AbortSignal): Promise<number>;
+  /**
+   * Optional gather of many small reads: `length` bytes at each of
+   * `offsets`, one after another in the result (zeros past the end). Local
+   * files answer this far faster than as many `read` calls; the frame check
+   * reads millions of 6-byte record prefixes through it.
+   */
+  readScattered?(offsets: readonly number[], length: number, signal?: AbortSignal): Promise<Uint8Array>;
   /** Present on sources opened for writing (`r+`): writes `bytes` at `offset`. */
   write?(offset: number, bytes: Uint8Array): Promise<void>;
   /**

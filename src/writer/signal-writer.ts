@@ -30,21 +30,34 @@ export interface WriteOptions {
   intensityScaling?: IntensityScaling;
   /**
    * The stored VBF: `'navigator'` (default: the signal's own `navigator`,
-   * else the mean of each pattern), `null` (zeros), or an NY × NX image.
-   * It goes through the same intensity scaling as the data.
+   * else the mean of each pattern), `'mean'` (the mean of each pattern),
+   * `'keep'` (the input blockfile's stored VBF, byte for byte: the
+   * description's `storedNavigator`), `null` (zeros), or an NY × NX image.
+   * Except for `'keep'` it goes through the same intensity scaling as the data.
    */
-  navigatorSignal?: 'navigator' | null | NavigatorImage;
+  navigatorSignal?: 'navigator' | 'mean' | 'keep' | null | NavigatorImage;
   /** 16 writes format 1.3 with uint16 pixels, unscaled. Default 8. */
   bitDepth?: 8 | 16;
   onProgress?: (progress: WriteProgress) => void;
   signal?: AbortSignal;
 }
 
+/** What the writer needs besides the frames: shape, axes, metadata, the frames' type, and navigators it may store. */
+export type WriterDescription = SignalDescription & {
+  dtype: NumericDtype;
+  /** A navigator computed earlier (HyperSpy's `_sig_navigator`), NY × NX. */
+  navigator?: NavigatorImage;
+  /** The input blockfile's stored VBF (NY × NX uint8), for `navigatorSignal: 'keep'`; read when the file is finished. */
+  storedNavigator?: () => Promise<Uint8Array>;
+};
+
 /** A signal dictionary to write: data of any numeric type in C order with its shape. */
 export interface WritableSignal extends SignalDescription {
   data: NumericArray;
   /** A navigator computed earlier (HyperSpy's `_sig_navigator`), NY × NX. */
   navigator?: NavigatorImage;
+  /** A stored VBF to keep byte for byte (`navigatorSignal: 'keep'`). */
+  storedNavigator?: () => Promise<Uint8Array>;
 }
 
 interface Conversion {
@@ -104,7 +117,7 @@ export class BlockfileWriter {
   readonly #bits: 8 | 16;
   readonly #pixels: number;
   readonly #frameCount: number;
-  readonly #navigator: NavigatorImage | null | 'mean';
+  readonly #navigator: NavigatorImage | null | 'mean' | { keep: () => Promise<Uint8Array> };
   readonly #means: Float32Array | Float64Array | undefined;
   readonly #target: string;
   #frames = 0;
@@ -117,7 +130,7 @@ export class BlockfileWriter {
    */
   constructor(
     sink: ByteSink,
-    description: SignalDescription & { dtype: NumericDtype; navigator?: NavigatorImage },
+    description: WriterDescription,
     options: WriteOptions & { minmax?: [number, number] } = {},
   ) {
     this.#target = sink.name;
@@ -131,8 +144,15 @@ export class BlockfileWriter {
     this.#pixels = plan.dpSize * plan.dpSize;
     this.#frameCount = plan.nx * plan.ny;
     const choice = options.navigatorSignal === undefined ? 'navigator' : options.navigatorSignal;
-    this.#navigator = choice === 'navigator' ? (description.navigator ?? 'mean') : choice;
-    if (this.#navigator !== null && this.#navigator !== 'mean') this.#checkNavigator(this.#navigator, plan.ny, plan.nx);
+    if (choice === 'keep') {
+      if (!description.storedNavigator) {
+        throw new BlockfileError('BAD_OPTION', sink.name, "navigatorSignal 'keep' needs a blockfile input with a readable stored navigator");
+      }
+      this.#navigator = { keep: description.storedNavigator };
+    } else {
+      this.#navigator = choice === 'navigator' ? (description.navigator ?? 'mean') : choice;
+      if (this.#navigator !== null && this.#navigator !== 'mean') this.#checkNavigator(this.#navigator, plan.ny, plan.nx);
+    }
     this.#means = this.#navigator === 'mean' ? (this.#dtype === 'float32' ? new Float32Array(this.#frameCount) : new Float64Array(this.#frameCount)) : undefined;
     this.#writer = new BlockfileStreamWriter(sink, {
       nx: plan.nx,
@@ -200,15 +220,22 @@ export class BlockfileWriter {
 
   /** Writes the navigator image; call once every frame is written. */
   async finish(): Promise<BlockfileWarning[]> {
-    await this.#writer.finish(this.#navigatorImage());
+    await this.#writer.finish(await this.#navigatorImage());
     return this.warnings;
   }
 
-  #navigatorImage(): Uint8Array {
+  async #navigatorImage(): Promise<Uint8Array> {
     const image = new Uint8Array(this.#frameCount);
     const nav = this.#navigator;
     if (nav === null) return image; // zeros, really: not scaled (HyperSpy 1.7.3 scales them)
-    const values: NumericArray = nav === 'mean' ? this.#means! : ArrayBuffer.isView(nav) ? nav : nav.data;
+    if (typeof nav === 'object' && 'keep' in nav) {
+      const stored = await nav.keep();
+      if (stored.length !== this.#frameCount) {
+        throw new BlockfileError('BAD_OPTION', this.#target, `the stored navigator to keep has ${stored.length} values, the scan ${this.#frameCount}`);
+      }
+      return stored;
+    }
+    const values: NumericArray = nav === 'mean' ? this.#means! : ArrayBuffer.isView(nav) ? nav : (nav as { data: NumericArray }).data;
     const dtype = dtypeOf(values);
     let convert: PixelConverter;
     if (this.#bits === 16) {
@@ -268,7 +295,7 @@ export async function streamMinMax(frames: AsyncIterable<NumericArray>): Promise
  */
 export async function writeFrameStreamTo(
   sink: ByteSink,
-  description: SignalDescription & { dtype: NumericDtype; navigator?: NavigatorImage },
+  description: WriterDescription,
   frames: FrameStream,
   options: WriteOptions & { minmax?: [number, number] } = {},
 ): Promise<BlockfileWarning[]> {

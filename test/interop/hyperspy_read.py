@@ -42,5 +42,13 @@ def describe(path):
     }
 
 
+def describe_or_error(path):
+    """What HyperSpy reads, or the error it raises (some malformed files it refuses)."""
+    try:
+        return describe(path)
+    except Exception as e:  # noqa: BLE001 - any refusal is an outcome to report
+        return {"error": f"{type(e).__name__}: {e}"}
+
+
 if __name__ == "__main__":
-    print(json.dumps({path: describe(path) for path in sys.argv[1:]}))
+    print(json.dumps({path: describe_or_error(path) for path in sys.argv[1:]}))

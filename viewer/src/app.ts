@@ -169,8 +169,9 @@ export class Viewer {
   }
 
   async start(): Promise<void> {
-    const stored = await this.bf.navigator();
-    this.#stored = stored.data.length === this.scanRows * this.scanCols ? stored.data : undefined;
+    // A stored navigator outside the file (warned about in the info panel) is replaced by the computed mean.
+    const stored = this.bf.hasNavigator ? await this.bf.navigator() : undefined;
+    this.#stored = stored && stored.data.length === this.scanRows * this.scanCols ? stored.data : undefined;
     if (!this.#stored) {
       this.#navMode.value = 'computed';
       await this.#computeMean();

@@ -15,6 +15,7 @@ import type { Blockfile } from '../../reader/blockfile.js';
 import { UsageError } from '../errors.js';
 import { displayOptions, outputKind, writeImages, type DisplayFlags, type NamedImage } from '../image-output.js';
 import { progressBar } from '../progress.js';
+import { warningPrinter } from '../warnings.js';
 
 export interface AnalysisFlags extends DisplayFlags {
   output?: string;
@@ -102,12 +103,14 @@ async function runPass(
   const bf = await openBlockfile(file);
   let pool: AnalysisPool | undefined;
   const bar = progressBar('analysing');
+  const report = warningPrinter(warn);
   try {
-    for (const w of bf.warnings) warn(w.message);
+    report(bf.warnings);
     const request = await build(bf);
     pool = workers > 1 ? createNodeAnalysisPool(workers) : undefined;
     const result = await analyze(bf, request, { pool, onProgress: (p) => bar.update(p.frames, p.totalFrames) });
     bar.stop();
+    report(bf.warnings); // broken frame records are found while reading
     await writeImages(output, await images(result, bf), { overwrite: flags.overwrite, display });
   } finally {
     bar.stop();
@@ -203,11 +206,12 @@ export async function computedNavigatorCommand(file: string, flags: AnalysisFlag
     async () => ({ frameSums: true }),
     async (result, bf) => {
       const [rows, cols] = result.scanShape;
-      const stored = await bf.navigator();
       const pixels = bf.geometry.pixelsPerFrame;
       const computed = result.frameSums!.map((s) => s / pixels);
-      const storedImage = stored.data.length === rows * cols ? Float64Array.from(stored.data) : undefined;
-      if (!storedImage) warn(`${bf.name}: the stored navigator (${stored.shape.join('×')}) does not match the scan (${rows}×${cols}); writing the computed one only`);
+      // Without a readable stored navigator (warned about on opening) the computed one is written alone.
+      const stored = bf.hasNavigator ? await bf.navigator() : undefined;
+      const storedImage = stored && stored.data.length === rows * cols ? Float64Array.from(stored.data) : undefined;
+      if (stored && !storedImage) warn(`${bf.name}: the stored navigator (${stored.shape.join('×')}) does not match the scan (${rows}×${cols}); writing the computed one only`);
       return storedImage
         ? [
             { name: 'stored', data: storedImage, rows, cols },

@@ -24,6 +24,7 @@ import { writeBlockfileFrames } from '../../node/write.js';
 import { UsageError } from '../errors.js';
 import { displayOptions, writeImages, type DisplayFlags } from '../image-output.js';
 import { progressBar } from '../progress.js';
+import { warningPrinter } from '../warnings.js';
 
 export interface ConvertOptions extends DisplayFlags {
   overwrite?: boolean;
@@ -83,10 +84,31 @@ function calibrate(axes: readonly Axis[], options: ConvertOptions): Axis[] {
   return out;
 }
 
-async function navigatorOption(text: string | undefined): Promise<'navigator' | null | NavigatorImage> {
-  if (text === undefined || text === 'mean') return 'navigator';
+/**
+ * The stored VBF of a .blo output: a blockfile input keeps its own by default
+ * (the instrument's image, byte for byte); other inputs get the mean of each pattern.
+ */
+async function navigatorOption(
+  text: string | undefined,
+  input: FrameInput,
+  from: { path: string; blockfile: boolean },
+  fallback: (line: string) => void,
+): Promise<'navigator' | 'mean' | 'keep' | null | NavigatorImage> {
+  const fromBlockfile = from.blockfile;
+  if (text === undefined) {
+    if (!fromBlockfile) return 'navigator';
+    if (input.description.storedNavigator) return 'keep';
+    fallback(`${from.path}: the input's stored navigator is unavailable; the output stores the mean of each pattern instead`);
+    return 'mean';
+  }
+  if (text === 'keep') {
+    if (!fromBlockfile) throw new UsageError('--navigator keep needs a .blo input: other inputs have no stored navigator');
+    if (!input.description.storedNavigator) throw new UsageError(`--navigator keep: the stored navigator of ${from.path} is unavailable (outside the file); use --navigator mean`);
+    return 'keep';
+  }
+  if (text === 'mean') return 'mean';
   if (text === 'none') return null;
-  if (extension(text) !== 'npy') throw new UsageError(`--navigator must be mean, none or a .npy file, got "${text}"`);
+  if (extension(text) !== 'npy') throw new UsageError(`--navigator must be keep, mean, none or a .npy file, got "${text}"`);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(text);
@@ -122,15 +144,26 @@ async function openInput(path: string, kind: string): Promise<FrameInput> {
   }
 }
 
-async function toBlockfile(input: FrameInput, output: string, options: ConvertOptions, warn: (line: string) => void): Promise<void> {
+async function toBlockfile(
+  input: FrameInput,
+  from: { path: string; blockfile: boolean },
+  output: string,
+  options: ConvertOptions,
+  warn: (line: string) => void,
+  /** Called once the options are known good, so that a usage error stays the only line. */
+  ready: () => void,
+): Promise<BlockfileWarning[]> {
   const intensityScaling = parseScaling(options.intensityScaling);
   if (options.bits !== undefined && options.bits !== '8' && options.bits !== '16') throw new UsageError(`--bits must be 8 or 16, got "${options.bits}"`);
   // A 16-bit (format 1.3) blockfile stays 16-bit, through any format, unless told otherwise.
   const header = input.description.original_metadata?.blockfile_header;
   const wide = input.description.dtype === 'uint16' && Number(header?.MAGIC) === 0x0103 && intensityScaling === undefined;
   const bitDepth = options.bits === '16' || (options.bits === undefined && wide) ? 16 : 8;
-  const navigatorSignal = await navigatorOption(options.navigator);
+  const notes: string[] = [];
+  const navigatorSignal = await navigatorOption(options.navigator, input, from, (line) => notes.push(line));
   const description = { ...input.description, axes: calibrate(input.description.axes ?? [], options) };
+  ready();
+  for (const line of notes) warn(line);
   const bar = progressBar('writing');
   try {
     const warnings = await writeBlockfileFrames(output, description, input.frames, {
@@ -139,9 +172,10 @@ async function toBlockfile(input: FrameInput, output: string, options: ConvertOp
       bitDepth,
       overwrite: options.overwrite,
       onProgress: (p) => bar.update(p.frames, p.totalFrames),
+      reads: [from.path],
     });
     bar.stop();
-    for (const w of warnings) warn(w.message);
+    return warnings;
   } finally {
     bar.stop();
   }
@@ -206,12 +240,15 @@ export async function convertCommand(input: string, output: string, options: Con
   if (to !== 'png' && given(PNG_FLAGS).length > 0) throw new UsageError('--png, --frame, --every, --cmap, --scale and --percentiles apply to .png output');
   if (from === 'npy' && to === 'npy') throw new UsageError('the input is already a .npy file');
 
+  const report = warningPrinter(warn);
   if (to === 'blo' || to === 'npy') {
     const source = await openInput(input, from);
     try {
-      for (const w of source.warnings ?? []) warn(w.message);
-      if (to === 'blo') await toBlockfile(source, output, options, warn);
-      else await toNpy(source, output, options);
+      const opened = () => report(source.warnings ?? []);
+      const warnings =
+        to === 'blo' ? await toBlockfile(source, { path: input, blockfile: from === 'blo' }, output, options, warn, opened) : (opened(), await toNpy(source, output, options), []);
+      // Broken frame records are found while reading.
+      report([...(source.warnings ?? []), ...warnings]);
     } finally {
       await source.close();
     }
@@ -219,7 +256,7 @@ export async function convertCommand(input: string, output: string, options: Con
   }
   const bf = await openBlockfile(input);
   try {
-    for (const w of bf.warnings) warn(w.message);
+    report(bf.warnings);
     let warnings: BlockfileWarning[] = [];
     const bar = progressBar('converting');
     const onProgress = (p: { frames: number; totalFrames: number }) => bar.update(p.frames, p.totalFrames);
@@ -231,7 +268,7 @@ export async function convertCommand(input: string, output: string, options: Con
     } finally {
       bar.stop();
     }
-    for (const w of warnings) warn(w.message);
+    report([...bf.warnings, ...warnings]);
   } finally {
     await bf.close();
   }

@@ -2,24 +2,31 @@
 import { openBlockfile } from '../../node/open.js';
 import type { Blockfile } from '../../reader/blockfile.js';
 import { progressBar } from '../progress.js';
+import { printable, terminalJson } from '../terminal-text.js';
 
 export interface InfoOptions {
   json?: boolean;
+  /** false with --no-check: no frame record is read. */
   check?: boolean;
+  /** Read every record whole instead of only the 6-byte prefixes. */
+  checkAll?: boolean;
+  /** Refuse what lenient reading warns about (exit 1). */
+  strict?: boolean;
 }
 
 /** The frame check's line, and the failure to report once everything else is shown. */
-async function checkFrames(blockfile: Blockfile): Promise<{ text: string; failure?: unknown }> {
-  const bar = progressBar('checking frames');
+async function checkFrames(blockfile: Blockfile, all: boolean): Promise<{ text: string; failure?: unknown }> {
+  const bar = progressBar(all ? 'checking frames' : 'checking frame prefixes');
   try {
-    const { checked, missing } = await blockfile.verifyFrames();
-    bar.update(checked, checked);
-    return {
-      text:
-        missing > 0
-          ? `${checked} frame records check (AA 55 + index); ${missing} missing (file truncated, read as zeros)`
-          : `all ${checked} frame records check (AA 55 + index)`,
-    };
+    const { checked, missing, bad } = await blockfile.verifyFrames({ all, onProgress: (done, total) => bar.update(done, total) });
+    const how = all ? 'whole records read' : 'prefixes read';
+    const parts = [
+      bad.count === 0
+        ? `${missing > 0 ? '' : 'all '}${checked} frame records check (AA 55 + index; ${how})`
+        : `${bad.count} of ${checked} frame records have a broken prefix (${bad.first.map((b) => b.problem).join('; ')}${bad.count > bad.first.length ? '; …' : ''}); their pixels are read as HyperSpy reads them`,
+    ];
+    if (missing > 0) parts.push(`${missing} missing (file truncated, read as zeros)`);
+    return { text: parts.join('; ') };
   } catch (error) {
     return { text: `FAILED: ${(error as Error).message}`, failure: error };
   } finally {
@@ -32,10 +39,11 @@ function degrees(hundredths: number): string {
 }
 
 export async function infoCommand(file: string, options: InfoOptions, out: (line: string) => void): Promise<void> {
-  const blockfile = await openBlockfile(file);
+  const blockfile = await openBlockfile(file, { strict: options.strict ?? false });
   try {
-    const { text: frameCheck, failure } = options.check === false ? { text: 'not checked', failure: undefined } : await checkFrames(blockfile);
-    // A broken frame record fails the command (exit 1, one line on stderr) after the rest is shown.
+    const { text: frameCheck, failure } =
+      options.check === false ? { text: 'not checked', failure: undefined } : await checkFrames(blockfile, options.checkAll ?? false);
+    // A broken frame record in strict mode fails the command (exit 1, one line on stderr) after the rest is shown.
     const finish = () => {
       if (failure) throw failure;
     };
@@ -44,22 +52,18 @@ export async function infoCommand(file: string, options: InfoOptions, out: (line
     const warnings = blockfile.warnings.map((w) => w.message);
     if (options.json) {
       out(
-        JSON.stringify(
-          {
-            file,
-            file_size: blockfile.source.size,
-            format: h.MAGIC === 0x0103 ? '1.3' : h.MAGIC === 0x0102 ? '1.2' : 'unknown',
-            shape: blockfile.squeezedShape,
-            dtype: blockfile.dtype,
-            axes: blockfile.axes,
-            metadata,
-            original_metadata: blockfile.originalMetadata,
-            frame_check: frameCheck,
-            warnings,
-          },
-          null,
-          1,
-        ),
+        terminalJson({
+          file,
+          file_size: blockfile.source.size,
+          format: h.MAGIC === 0x0103 ? '1.3' : h.MAGIC === 0x0102 ? '1.2' : 'unknown',
+          shape: blockfile.squeezedShape,
+          dtype: blockfile.dtype,
+          axes: blockfile.axes,
+          metadata,
+          original_metadata: blockfile.originalMetadata,
+          frame_check: frameCheck,
+          warnings,
+        }),
       );
       return finish();
     }
@@ -76,12 +80,13 @@ export async function infoCommand(file: string, options: InfoOptions, out: (line
       ['Camera length', `${tem.camera_length} (header ${h.Camera_length})`],
       ['Rotation', `scan ${degrees(h.Scan_rotation)}, pattern ${degrees(h.DP_rotation)}`],
       ['Acquired', metadata.General.date ? `${metadata.General.date} ${metadata.General.time} UTC` : 'unknown'],
+      ['Navigator', blockfile.layout.navigator === 'ok' ? 'stored VBF' : blockfile.layout.navigator === 'overlap' ? 'stored VBF (suspect: overlaps the frames)' : 'unavailable (outside the file)'],
       ['Note', blockfile.note ? blockfile.note.replace(/\r?\n/g, ' | ') : '(none)'],
       ['Frames', frameCheck],
     ];
     for (const w of warnings) rows.push(['Warning', w]);
     const width = Math.max(...rows.map(([k]) => k.length));
-    for (const [k, v] of rows) out(`${k.padEnd(width)}  ${v}`);
+    for (const [k, v] of rows) out(`${k.padEnd(width)}  ${printable(v)}`);
     finish();
   } finally {
     await blockfile.close();

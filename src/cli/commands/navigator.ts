@@ -11,8 +11,9 @@ export async function navigatorCommand(input: string, output: string, options: {
   if (!kind) throw new UsageError(`cannot write the navigator to ${output}: use a .npy or .png file`);
   const blockfile = await openBlockfile(input);
   try {
-    for (const w of blockfile.warnings) warn(w.message);
+    // Unavailable: the error says so in one line (the warning would repeat it).
     const { data, shape } = await blockfile.navigator();
+    for (const w of blockfile.warnings) warn(w.message);
     const bytes =
       kind === 'png'
         ? encode({ width: shape[1], height: shape[0], data, depth: 8, channels: 1 })
