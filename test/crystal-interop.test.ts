@@ -29,7 +29,7 @@ interface Reference {
   cell: number[];
   sites: { label: string; element: string; fract: number[]; occ: number; u_iso: number }[];
   ops: string[];
-  spaceGroup: { number: number; hm: string } | null;
+  spaceGroup: { number: number; hm: string; ops: string[] } | null;
   spglib: { number: number; international: string };
   cellAtoms: number;
   reflections: { hkl: number[]; d: number; f2: number }[];
@@ -56,6 +56,8 @@ describe.skipIf(!available)('crystallography against gemmi and spglib', () => {
     if (ref.spaceGroup && ref.spaceGroup.number !== 1) {
       expect(phase.spaceGroup.number).toBe(ref.spaceGroup.number);
       expect(phase.spaceGroup.symbol).toBe(ref.spaceGroup.hm);
+      // Every operation of the group, however it was found (operators, symbol or number).
+      expect(new Set(phase.ops.map(opKey))).toEqual(new Set(ref.spaceGroup.ops.map((t) => opKey(parseTriplet(t)!))));
     }
     expect(phase.atoms.length).toBe(ref.cellAtoms);
   });

@@ -64,7 +64,7 @@ for path in sys.argv[1:]:
         'cell': [cell.a, cell.b, cell.c, cell.alpha, cell.beta, cell.gamma],
         'sites': sites,
         'ops': ops,
-        'spaceGroup': {'number': sg.number, 'hm': sg.hm} if sg else None,
+        'spaceGroup': {'number': sg.number, 'hm': sg.hm, 'ops': [op.triplet() for op in sg.operations()]} if sg else None,
         'spglib': {'number': dataset['number'] if isinstance(dataset, dict) else dataset.number,
                    'international': dataset['international'] if isinstance(dataset, dict) else dataset.international},
         'cellAtoms': len(positions),
