@@ -3,7 +3,7 @@
 // (a physically simulated two-phase scan) on first run, shows what it holds, then opens it in the browser viewer
 // (`blo view`), which serves it on 127.0.0.1 until Ctrl+C.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,6 +15,23 @@ const demo = join(dir, 'demo.blo');
 function run(...args) {
   console.log(`\n$ blo ${args.join(' ')}`);
   const result = spawnSync(process.execPath, [blo, ...args], { stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+/** The newest modification time of the files under `path`. */
+function newest(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
+}
+
+// Installing runs no script: build here when there is no build, or when the sources are newer than it.
+const built = join(root, 'dist', 'bin', 'blo.js');
+const sources = ['src', join('viewer', 'src'), join('viewer', 'index.html')].map((p) => join(root, p)).filter(existsSync);
+if (!existsSync(built) || !existsSync(join(root, 'dist', 'viewer', 'index.html')) || Math.max(...sources.map(newest)) > statSync(built).mtimeMs) {
+  console.log('$ npm run build');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const result = spawnSync(npm, ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 

@@ -1,24 +1,22 @@
-/** The `blo` command-line program. */
+/**
+ * The `blo` command-line program. Each command's code (and the libraries it
+ * needs) is loaded only when that command runs, so that `blo --version`,
+ * `blo --help` and `blo info` start at once.
+ */
 import { Command, CommanderError } from 'commander';
-import { convertCommand, type ConvertOptions } from './commands/convert.js';
-import { demoCommand } from './commands/demo.js';
-import { infoCommand, type InfoOptions } from './commands/info.js';
+import type { AnalysisFlags, PatternStatistic } from './commands/analysis.js';
+import type { ConvertOptions } from './commands/convert.js';
+import type { CrystalFlags, SimulateFlags } from './commands/crystal.js';
+import type { InfoOptions } from './commands/info.js';
+import { detectorCollector } from './detector-options.js';
+import { describeFailure, UsageError } from './errors.js';
 import { printable } from './terminal-text.js';
-import { navigatorCommand } from './commands/navigator.js';
-import {
-  comCommand,
-  computedNavigatorCommand,
-  detectorCollector,
-  patternCommand,
-  virtualCommand,
-  type AnalysisFlags,
-  type PatternStatistic,
-} from './commands/analysis.js';
-import { UsageError } from './errors.js';
-import { describeFailure } from './errors.js';
-import { viewCommand } from './commands/view.js';
-import { crystalCommand, simulateCommand, type CrystalFlags, type SimulateFlags } from './commands/crystal.js';
-import { collect } from './commands/sped-demo.js';
+import { packageVersion } from './version.js';
+
+/** Commander's collector for a repeatable option. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const warn = (line: string) => process.stderr.write(`warning: ${printable(line)}\n`);
@@ -37,7 +35,7 @@ function withAnalysisOptions(command: Command): Command {
 export function buildProgram(): Command {
   const program = new Command('blo')
     .description('Inspect and convert NanoMegas ASTAR blockfiles (.blo): scanning precession electron diffraction data')
-    .version('0.1.0')
+    .version(packageVersion())
     .showSuggestionAfterError()
     .exitOverride();
 
@@ -49,7 +47,7 @@ export function buildProgram(): Command {
     .option('--no-check', 'skip checking the frame records')
     .option('--check-all', 'read every frame record whole (every byte of the file), not only the 6-byte prefixes')
     .option('--strict', 'fail (exit 1) on anything lenient reading only warns about: a broken frame record, a navigator outside the file, truncation…')
-    .action((file: string, options: InfoOptions) => infoCommand(file, options, out));
+    .action((file: string, options: InfoOptions) => import('./commands/info.js').then((m) => m.infoCommand(file, options, out)));
 
   program
     .command('convert')
@@ -70,7 +68,7 @@ export function buildProgram(): Command {
     .option('--scale <how>', 'for .png output: linear, log, gamma or gamma:G')
     .option('--percentiles <lo,hi>', 'for .png output: contrast clip (default 0.5,99.5)')
     .option('--overwrite', 'replace an existing output file')
-    .action((input: string, output: string, options: ConvertOptions) => convertCommand(input, output, options, warn));
+    .action((input: string, output: string, options: ConvertOptions) => import('./commands/convert.js').then((m) => m.convertCommand(input, output, options, warn)));
 
   withAnalysisOptions(
     program
@@ -79,12 +77,12 @@ export function buildProgram(): Command {
       .argument('<file>', 'a .blo file')
       .argument('[output]', 'OUT.npy or OUT.png (or -o)')
       .option('--compute', 'also compute the mean intensity of each pattern (one pass over the file): .npy stack, 2-page .tiff, or OUT-stored.png and OUT-computed.png'),
-  ).action((file: string, output: string | undefined, options: AnalysisFlags & { compute?: boolean }) => {
+  ).action(async (file: string, output: string | undefined, options: AnalysisFlags & { compute?: boolean }) => {
     if (output !== undefined && options.output !== undefined) throw new UsageError('give the output once: as an argument or with -o');
     const target = output ?? options.output;
-    if (options.compute) return computedNavigatorCommand(file, { ...options, output: target }, warn);
+    if (options.compute) return (await import('./commands/analysis.js')).computedNavigatorCommand(file, { ...options, output: target }, warn);
     if (target === undefined) throw new UsageError('say where to write the navigator: blo navigator FILE OUT.png');
-    return navigatorCommand(file, target, options, warn);
+    return (await import('./commands/navigator.js')).navigatorCommand(file, target, options, warn);
   });
 
   const collector = detectorCollector();
@@ -97,7 +95,7 @@ export function buildProgram(): Command {
       .option('--annulus <cx,cy,r1,r2>', 'pixels with r1² ≤ d² ≤ r2²; repeatable', collector.parse.annulus)
       .option('--rect <x0,y0,x1,y1>', 'pixels with x0 ≤ x < x1 and y0 ≤ y < y1; repeatable', collector.parse.rect)
       .option('--mask <M.npy>', 'weights per pattern pixel (DP × DP, 0/1 or float); repeatable', collector.parse.mask),
-  ).action((file: string, options: AnalysisFlags) => virtualCommand(file, collector.detectors, options, warn));
+  ).action((file: string, options: AnalysisFlags) => import('./commands/analysis.js').then((m) => m.virtualCommand(file, collector.detectors, options, warn)));
 
   const statistics: [PatternStatistic, string][] = [
     ['sum', 'the sum pattern of the scan (float64)'],
@@ -112,7 +110,7 @@ export function buildProgram(): Command {
         .description(description)
         .argument('<file>', 'a .blo file')
         .option('--region <x0,y0,x1,y1|cx,cy,r>', 'only these scan positions: a rectangle, or a disk'),
-    ).action((file: string, options: AnalysisFlags & { region?: string }) => patternCommand(statistic, file, options, warn));
+    ).action((file: string, options: AnalysisFlags & { region?: string }) => import('./commands/analysis.js').then((m) => m.patternCommand(statistic, file, options, warn)));
   }
 
   withAnalysisOptions(
@@ -123,7 +121,7 @@ export function buildProgram(): Command {
       .option('--disk <cx,cy,r>', 'only pixels inside this disk count')
       .option('--mask <M.npy>', 'weights per pattern pixel')
       .option('--threshold <value>', 'pixels below this value count as zero'),
-  ).action((file: string, options: AnalysisFlags & { mask?: string; disk?: string; threshold?: string }) => comCommand(file, options, warn));
+  ).action((file: string, options: AnalysisFlags & { mask?: string; disk?: string; threshold?: string }) => import('./commands/analysis.js').then((m) => m.comCommand(file, options, warn)));
 
   program
     .command('view')
@@ -131,7 +129,7 @@ export function buildProgram(): Command {
     .argument('<file>', 'a .blo file')
     .option('--port <n>', 'port to listen on (default: any free port)')
     .option('--no-open', 'print the URL only; do not open a browser')
-    .action((file: string, options: { port?: string; open?: boolean }) => viewCommand(file, options, out));
+    .action((file: string, options: { port?: string; open?: boolean }) => import('./commands/view.js').then((m) => m.viewCommand(file, options, out)));
 
   program
     .command('demo')
@@ -149,7 +147,7 @@ export function buildProgram(): Command {
     .option('--thickness <nm>', 'with --phase: mean crystal thickness, nm (default 40)')
     .option('--truth <ctf>', 'with --phase: write the true phase and orientation map as a .ctf')
     .option('--overwrite', 'replace an existing output file')
-    .action((output: string, options) => demoCommand(output, options));
+    .action((output: string, options) => import('./commands/demo.js').then((m) => m.demoCommand(output, options)));
 
   program
     .command('crystal')
@@ -157,7 +155,7 @@ export function buildProgram(): Command {
     .argument('<file>', 'a .cif file')
     .option('--json', 'print one JSON object')
     .option('--dmin <d>', 'list reflection families with d ≥ this, Å (default 1)')
-    .action((file: string, options: CrystalFlags) => crystalCommand(file, options, out));
+    .action((file: string, options: CrystalFlags) => import('./commands/crystal.js').then((m) => m.crystalCommand(file, options, out)));
 
   program
     .command('simulate')
@@ -182,7 +180,7 @@ export function buildProgram(): Command {
     .option('--scale <how>', 'PNG intensity scale: linear, log, gamma or gamma:G (default gamma:0.5)')
     .option('--percentiles <lo,hi>', 'PNG contrast clip (default 0,100)')
     .option('--overwrite', 'replace an existing output file')
-    .action((file: string, options: SimulateFlags) => simulateCommand(file, options, out));
+    .action((file: string, options: SimulateFlags) => import('./commands/crystal.js').then((m) => m.simulateCommand(file, options, out)));
 
   return program;
 }

@@ -1,5 +1,9 @@
 /** A progress bar on stderr when it is a terminal; nothing otherwise. */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
+
+/** cli-progress is loaded only when a bar is shown: piped and scripted runs never pay for it. */
+const require = createRequire(import.meta.url);
 
 export interface Progress {
   update(done: number, total: number): void;
@@ -8,6 +12,7 @@ export interface Progress {
 
 export function progressBar(label: string, unit = 'frames'): Progress {
   if (!process.stderr.isTTY) return { update() {}, stop() {} };
+  const cliProgress = require('cli-progress') as typeof CliProgress;
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,

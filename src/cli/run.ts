@@ -1,5 +1,5 @@
 /** Entry point of the `blo` binary. */
-import { main } from './main.js';
+import { packageVersion } from './version.js';
 
 // Output piped into `head` and closed early is not a failure.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -7,4 +7,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-process.exitCode = await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+// The version needs nothing else loaded.
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) process.stdout.write(`${packageVersion()}\n`);
+else process.exitCode = await (await import('./main.js')).main(args);

@@ -162,7 +162,7 @@ export async function exportHspy(bf: Blockfile, target: string, options: ExportO
   const { rows, framesPerRow, scan } = chunking(bf, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
   const signal = bf.signalDescription;
   const tree = hyperspyTree(signal, 'HyperSpy', target);
-  const h5wasm = await loadHdf5();
+  const h5wasm = await loadHdf5(target);
   return writeViaTemporaryPath(target, options, async (temp) => {
     // Create the file here first: HDF5 reports a folder it cannot write in with pages of
     // diagnostics and an unusable handle, Node with an error code to name.

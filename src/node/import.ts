@@ -117,7 +117,7 @@ async function hasHdf5Signature(path: string): Promise<boolean> {
 
 /** HyperSpy's .hspy: the first experiment, its axes, metadata and data. */
 export async function hspyInput(path: string): Promise<FrameInput> {
-  const h5wasm = await loadHdf5();
+  const h5wasm = await loadHdf5(path);
   await stat(path).catch(() => {
     throw new BlockfileError('READ_FAILED', path, 'no such file');
   });

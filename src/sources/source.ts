@@ -26,12 +26,12 @@ export interface ByteSource {
    */
   readScattered?(offsets: readonly number[], length: number, signal?: AbortSignal): Promise<Uint8Array>;
   /** Present on sources opened for writing (`r+`): writes `bytes` at `offset`. */
-  write?(offset: number, bytes: Uint8Array): Promise<void>;
+  write?: ((offset: number, bytes: Uint8Array) => Promise<void>) | undefined;
   /**
    * How another thread (a worker) can open the same bytes; absent when it
    * cannot, e.g. memory not in a SharedArrayBuffer or a custom transport.
    */
-  readonly descriptor?: SourceDescriptor;
+  readonly descriptor?: SourceDescriptor | undefined;
   /** Releases the handle. Reading after close is an error. */
   close(): Promise<void>;
 }

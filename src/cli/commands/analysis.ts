@@ -16,42 +16,12 @@ import { UsageError } from '../errors.js';
 import { displayOptions, outputKind, writeImages, type DisplayFlags, type NamedImage } from '../image-output.js';
 import { progressBar } from '../progress.js';
 import { warningPrinter } from '../warnings.js';
+import { numbers, type DetectorOption } from '../detector-options.js';
 
 export interface AnalysisFlags extends DisplayFlags {
   output?: string;
   overwrite?: boolean;
   workers?: string;
-}
-
-function numbers(flag: string, text: string, count: number, form: string): number[] {
-  const values = text.split(',').map((s) => Number(s.trim()));
-  if (values.length !== count || !values.every(Number.isFinite)) throw new UsageError(`${flag} must be ${form}, got "${text}"`);
-  return values;
-}
-
-/** Commander option parsers that collect detectors in the order given. */
-export function detectorCollector(): { detectors: (Detector | { kind: 'mask-file'; path: string })[]; parse: Record<string, (text: string) => void> } {
-  const detectors: (Detector | { kind: 'mask-file'; path: string })[] = [];
-  return {
-    detectors,
-    parse: {
-      disk: (text) => {
-        const [cx, cy, r] = numbers('--disk', text, 3, 'CX,CY,R');
-        detectors.push({ kind: 'disk', cx, cy, r });
-      },
-      annulus: (text) => {
-        const [cx, cy, r1, r2] = numbers('--annulus', text, 4, 'CX,CY,R1,R2');
-        detectors.push({ kind: 'annulus', cx, cy, r1, r2 });
-      },
-      rect: (text) => {
-        const [x0, y0, x1, y1] = numbers('--rect', text, 4, 'X0,Y0,X1,Y1');
-        detectors.push({ kind: 'rect', x0, y0, x1, y1 });
-      },
-      mask: (text) => {
-        detectors.push({ kind: 'mask-file', path: text });
-      },
-    },
-  };
 }
 
 /** A pattern-sized weight mask from a .npy file. */
@@ -121,7 +91,7 @@ async function runPass(
 
 export async function virtualCommand(
   file: string,
-  given: (Detector | { kind: 'mask-file'; path: string })[],
+  given: DetectorOption[],
   flags: AnalysisFlags,
   warn: (line: string) => void,
 ): Promise<void> {
