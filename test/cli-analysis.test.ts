@@ -73,7 +73,7 @@ describe('blo virtual', () => {
   it('refuses bad usage with exit code 2 and one line', () => {
     const cases: [string[], RegExp][] = [
       [['-o', join(dir, 'x.npy')], /give at least one detector/],
-      [['--disk', '1,2', '-o', join(dir, 'x.npy')], /--disk must be CX,CY,R, got "1,2"/],
+      [['--disk', '1,2', '-o', join(dir, 'x.npy')], /--disk must be CX,CY,R: 3 numbers separated by commas, got "1,2"/],
       [['--disk', '1,2,3'], /-o OUT\.npy/],
       [['--disk', '1,2,3', '-o', join(dir, 'x.jpg')], /use a \.npy, \.tiff or \.png file/],
       [['--disk', '1,2,3', '-o', join(dir, 'x.png'), '--cmap', 'rainbow'], /--cmap must be one of gray, viridis/],
@@ -86,8 +86,8 @@ describe('blo virtual', () => {
       expect(oneLineError(result)).toMatch(message);
     }
     const negative = blo('virtual', file, '--disk', '1,2,-3', '-o', join(dir, 'x.npy'));
-    expect(negative.status).toBe(1);
-    expect(oneLineError(negative)).toMatch(/disk \(1, 2, r -3\)/);
+    expect(negative.status).toBe(2);
+    expect(oneLineError(negative)).toMatch(/--disk must have a radius R ≥ 0, got "1,2,-3" \(see blo virtual --help\)$/);
   });
 });
 

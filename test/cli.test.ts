@@ -258,8 +258,8 @@ describe('blo convert to .blo', () => {
       [['--navigator', 'mean-ish'], /--navigator must be keep, mean, none or a \.npy file/],
       [['--navigator', 'keep'], /--navigator keep needs a \.blo input/],
       [['--navigator', join(dir, 'absent.npy')], /absent\.npy: no such file/],
-      [['--scan-step', '-1'], /--scan-step must be 1 or 2 positive number/],
-      [['--calibration', '1,2'], /--calibration must be 1 positive number/],
+      [['--scan-step', '-1'], /--scan-step must be NM or NMY,NMX: 1 or 2 positive numbers separated by commas/],
+      [['--calibration', '1,2'], /--calibration must be a positive number, got "1,2"/],
     ];
     for (const [args, message] of cases) {
       const result = blo('convert', input, out, ...args);

@@ -43,7 +43,7 @@ export function displayOptions(flags: DisplayFlags): DisplayOptions {
     if (m[2] !== undefined) options.gamma = Number(m[2]);
   }
   if (flags.percentiles !== undefined) {
-    const p = flags.percentiles.split(',').map(Number);
+    const p = flags.percentiles.split(',').map((v) => (v.trim() === '' ? NaN : Number(v)));
     if (p.length !== 2 || !p.every((v) => v >= 0 && v <= 100) || p[0] >= p[1]) {
       throw new UsageError(`--percentiles must be LO,HI with 0 ≤ LO < HI ≤ 100, got "${flags.percentiles}"`);
     }

@@ -13,6 +13,46 @@ import { describeFailure, UsageError } from './errors.js';
 import { printable } from './terminal-text.js';
 import { packageVersion } from './version.js';
 
+/** The help's closing lines: a few commands to copy. */
+const EXAMPLES: Record<string, string[]> = {
+  info: ['blo info scan.blo', 'blo info scan.blo --json > scan.json', 'blo info scan.blo --strict --check-all   # exit 1 if anything is damaged'],
+  convert: [
+    'blo convert scan.blo scan.hspy                      # HyperSpy reads it (hs.load)',
+    'blo convert scan.blo scan.zarr                      # Dask: da.from_zarr("scan.zarr")',
+    'blo convert processed.hspy scan.blo --intensity-scaling minmax',
+    'blo convert scan.blo p.png --png pattern --frame 0,0 --cmap inferno --scale log',
+  ],
+  navigator: ['blo navigator scan.blo vbf.png', 'blo navigator scan.blo --compute -o nav.png   # also the mean of each pattern'],
+  virtual: [
+    'blo virtual scan.blo --disk 63.5,63.5,8 -o bf.png',
+    'blo virtual scan.blo --annulus 63.5,63.5,20,60 -o adf.png --cmap inferno',
+    'blo virtual scan.blo --disk 63.5,63.5,8 --rect 0,0,32,32 -o both.npy   # a [2, NY, NX] stack',
+  ],
+  sum: ['blo sum scan.blo -o sum.png --scale log', 'blo sum scan.blo -o grain.npy --region 10,20,30,40'],
+  mean: ['blo mean scan.blo -o mean.png --scale log', 'blo mean scan.blo -o grain.tiff --region 16,16,5'],
+  max: ['blo max scan.blo -o max.png --scale log --cmap magma', 'blo max scan.blo -o grain.npy --region 10,20,30,40'],
+  std: ['blo std scan.blo -o std.png', 'blo std scan.blo -o std.npy --region 10,20,30,40'],
+  com: ['blo com scan.blo -o com.npy', 'blo com scan.blo -o com.png --disk 63.5,63.5,30 --threshold 5   # com-x.png and com-y.png'],
+  view: ['blo view scan.blo', 'blo view scan.blo --no-open --port 8123'],
+  demo: [
+    'blo demo demo.blo',
+    'blo demo big.blo --scan 256x256 --size 128 --bits 16',
+    'blo demo sped.blo --phase examples/Cu.cif --phase examples/ferrite.cif --pixel-size 0.025 --truth truth.ctf',
+  ],
+  crystal: ['blo crystal examples/Cu.cif', 'blo crystal examples/Ti-alpha.cif --json --dmin 0.8'],
+  simulate: [
+    'blo simulate examples/Cu.cif --zone 0,0,1 --pixel-size 0.02 -o cu001.png',
+    'blo simulate examples/Cu.cif --euler 30,45,10 --pixel-size 0.02 --json',
+  ],
+};
+
+function addExamples(program: Command): void {
+  for (const command of program.commands) {
+    const lines = EXAMPLES[command.name()];
+    if (lines) command.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}`);
+  }
+}
+
 /** Commander's collector for a repeatable option. */
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -185,8 +225,22 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Commander's own usage errors in the CLI's form: `blo: …` on one line, with a pointer to the help. */
+function usageErrorsInOneLine(command: Command, name?: string): void {
+  command.configureOutput({
+    outputError: (text, write) => write(`blo: ${text.replace(/^error: /, '').trim()} (see blo ${name ? `${name} ` : ''}--help)\n`),
+  });
+  for (const sub of command.commands) usageErrorsInOneLine(sub, sub.name());
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  addExamples(program);
+  usageErrorsInOneLine(program);
+  let running: string | undefined;
+  program.hook('preAction', (_program, action) => {
+    running = action.name();
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -195,7 +249,7 @@ export async function main(argv: string[]): Promise<number> {
       // Commander has printed its message; help and version are not failures.
       return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
     }
-    const { line, exitCode } = describeFailure(error);
+    const { line, exitCode } = describeFailure(error, running ?? argv.find((a) => program.commands.some((c) => c.name() === a)));
     process.stderr.write(`${printable(line)}\n`);
     return exitCode;
   }

@@ -112,7 +112,7 @@ export async function checkTarget(target: string, options: TargetOptions & { kin
   const existing = await lstat(target).catch(() => undefined);
   if (!existing) return;
   if (!options.overwrite) {
-    throw new BlockfileError('BAD_OPTION', target, `${existing.isDirectory() ? 'folder' : 'file'} exists; use --overwrite (overwrite: true) to replace it`);
+    throw new BlockfileError('BAD_OPTION', target, `${existing.isDirectory() ? 'folder' : 'file'} exists; pass overwrite: true to replace it`);
   }
   const isDir = existing.isDirectory() || (existing.isSymbolicLink() && (await stat(target).catch(() => undefined))?.isDirectory());
   if (kind === 'file' && isDir) {
@@ -182,7 +182,7 @@ export async function writeViaTemporaryPath<T>(
         await link(temp, target);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-          throw new BlockfileError('BAD_OPTION', target, 'file exists; use --overwrite (overwrite: true) to replace it');
+          throw new BlockfileError('BAD_OPTION', target, 'file exists; pass overwrite: true to replace it');
         }
         throw error;
       }

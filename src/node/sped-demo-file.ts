@@ -24,7 +24,7 @@ async function refuseExisting(path: string): Promise<void> {
     () => true,
     () => false,
   );
-  if (present) throw new BlockfileError('BAD_OPTION', path, 'file exists; use --overwrite (overwrite: true) to replace it');
+  if (present) throw new BlockfileError('BAD_OPTION', path, 'file exists; pass overwrite: true to replace it');
 }
 
 export async function writeSpedDemoFile(path: string, options: SpedDemoFileOptions): Promise<void> {

@@ -16,7 +16,8 @@ import { UsageError } from '../errors.js';
 import { displayOptions, outputKind, writeImages, type DisplayFlags, type NamedImage } from '../image-output.js';
 import { progressBar } from '../progress.js';
 import { warningPrinter } from '../warnings.js';
-import { numbers, type DetectorOption } from '../detector-options.js';
+import { diskOption, rectOption, type DetectorOption } from '../detector-options.js';
+import { numberOption } from '../numbers.js';
 
 export interface AnalysisFlags extends DisplayFlags {
   output?: string;
@@ -48,9 +49,7 @@ async function maskFromFile(path: string, bf: Blockfile): Promise<Detector> {
 
 function workerCount(text: string | undefined): number {
   if (text === undefined) return availableParallelism();
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--workers must be a whole number ≥ 0, got "${text}"`);
-  return n;
+  return numberOption('--workers', text, { integer: true, min: 0 });
 }
 
 function requireOutput(flags: AnalysisFlags): string {
@@ -112,9 +111,15 @@ export type PatternStatistic = 'sum' | 'mean' | 'max' | 'std';
 
 function parseRegion(text: string | undefined): ScanRegion | undefined {
   if (text === undefined) return undefined;
-  const parts = text.split(',').map((s) => Number(s.trim()));
-  if (parts.length === 4 && parts.every(Number.isFinite)) return { kind: 'rect', x0: parts[0], y0: parts[1], x1: parts[2], y1: parts[3] };
-  if (parts.length === 3 && parts.every(Number.isFinite)) return { kind: 'disk', cx: parts[0], cy: parts[1], r: parts[2] };
+  const count = text.split(',').length;
+  if (count === 4) {
+    const [x0, y0, x1, y1] = rectOption('--region', text);
+    return { kind: 'rect', x0, y0, x1, y1 };
+  }
+  if (count === 3) {
+    const [cx, cy, r] = diskOption('--region', text);
+    return { kind: 'disk', cx, cy, r };
+  }
   throw new UsageError(`--region must be X0,Y0,X1,Y1 (a rectangle of scan positions) or CX,CY,R (a disk), got "${text}"`);
 }
 
@@ -143,7 +148,7 @@ export async function comCommand(
   warn: (line: string) => void,
 ): Promise<void> {
   if (flags.mask !== undefined && flags.disk !== undefined) throw new UsageError('give --mask or --disk, not both');
-  const threshold = flags.threshold === undefined ? undefined : numbers('--threshold', flags.threshold, 1, 'a number')[0];
+  const threshold = flags.threshold === undefined ? undefined : numberOption('--threshold', flags.threshold);
   await runPass(
     file,
     flags,
@@ -152,7 +157,7 @@ export async function comCommand(
       let mask: Detector | undefined;
       if (flags.mask !== undefined) mask = await maskFromFile(flags.mask, bf);
       if (flags.disk !== undefined) {
-        const [cx, cy, r] = numbers('--disk', flags.disk, 3, 'CX,CY,R');
+        const [cx, cy, r] = diskOption('--disk', flags.disk);
         mask = { kind: 'disk', cx, cy, r };
       }
       return { centerOfMass: { mask, threshold } };

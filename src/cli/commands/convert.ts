@@ -24,6 +24,7 @@ import { writeBlockfileFrames } from '../../node/write.js';
 import { UsageError } from '../errors.js';
 import { displayOptions, writeImages, type DisplayFlags } from '../image-output.js';
 import { progressBar } from '../progress.js';
+import { numberList, numberOption } from '../numbers.js';
 import { warningPrinter } from '../warnings.js';
 
 export interface ConvertOptions extends DisplayFlags {
@@ -45,20 +46,11 @@ function extension(path: string): string {
 export function parseScaling(text: string | undefined): IntensityScaling | undefined {
   if (text === undefined) return undefined;
   if (text === 'dtype' || text === 'minmax' || text === 'crop') return text;
-  const m = /^\s*(-?[\d.eE+-]+)\s*,\s*(-?[\d.eE+-]+)\s*$/.exec(text);
-  const range = m ? [Number(m[1]), Number(m[2])] : [];
-  if (range.length !== 2 || !range.every(Number.isFinite) || range[0] > range[1]) {
+  const range = text.split(',').length === 2 ? numberList('--intensity-scaling', text, { count: 2, form: 'LO,HI' }) : [];
+  if (range.length !== 2 || range[0] > range[1]) {
     throw new UsageError(`--intensity-scaling must be dtype, minmax, crop or LO,HI with LO ≤ HI, got "${text}"`);
   }
   return [range[0], range[1]];
-}
-
-function parseNumbers(name: string, text: string, count: number[]): number[] {
-  const values = text.split(',').map((s) => Number(s.trim()));
-  if (!count.includes(values.length) || !values.every((v) => Number.isFinite(v) && v > 0)) {
-    throw new UsageError(`${name} must be ${count.join(' or ')} positive number(s) separated by a comma, got "${text}"`);
-  }
-  return values;
 }
 
 /** The axes after --scan-step (nm) and --calibration (cm per pixel). */
@@ -66,7 +58,7 @@ function calibrate(axes: readonly Axis[], options: ConvertOptions): Axis[] {
   const nav = axes.filter((a) => a.navigate);
   const out = axes.map((a) => ({ ...a }));
   if (options.scanStep !== undefined) {
-    const steps = parseNumbers('--scan-step', options.scanStep, [1, 2]);
+    const steps = numberList('--scan-step', options.scanStep, { count: [1, 2], above: 0, form: 'NM or NMY,NMX' });
     const navOut = out.filter((a) => a.navigate);
     navOut.forEach((a, i) => {
       // One value for both directions; two as NMY,NMX.
@@ -75,7 +67,7 @@ function calibrate(axes: readonly Axis[], options: ConvertOptions): Axis[] {
     });
   }
   if (options.calibration !== undefined) {
-    const [cm] = parseNumbers('--calibration', options.calibration, [1]);
+    const cm = numberOption('--calibration', options.calibration, { above: 0 });
     for (const a of out.filter((a) => !a.navigate)) {
       a.scale = cm;
       a.units = 'cm';
@@ -212,13 +204,12 @@ async function toPng(bf: Blockfile, output: string, options: ConvertOptions): Pr
     const nav = await bf.navigator();
     await writeImages(output, [{ name: 'navigator', data: Float64Array.from(nav.data), rows: nav.shape[0], cols: nav.shape[1] }], { overwrite: options.overwrite, display });
   } else if (what === 'pattern') {
-    const [y, x] = parseNumbers('--frame', options.frame ?? '', [2]);
-    if (!Number.isInteger(y) || !Number.isInteger(x)) throw new UsageError('--frame must be Y,X: whole scan positions');
+    // Scan positions count from 0, as everywhere else.
+    const [y, x] = numberList('--frame', options.frame ?? '', { count: 2, integer: true, min: 0, form: 'Y,X' });
     const frame = await bf.frameAt(y, x);
     await writeImages(output, [{ name: 'pattern', data: Float64Array.from(frame), rows, cols }], { overwrite: options.overwrite, display });
   } else if (what === 'montage') {
-    const every = options.every === undefined ? undefined : Number(options.every);
-    if (every !== undefined && !(Number.isInteger(every) && every >= 1)) throw new UsageError(`--every must be a whole number ≥ 1, got "${options.every}"`);
+    const every = options.every === undefined ? undefined : numberOption('--every', options.every, { integer: true, min: 1 });
     const m = await montage(bf, { every });
     await writeImages(output, [{ name: 'montage', data: m.values, rows: m.rows, cols: m.cols }], { overwrite: options.overwrite, display });
   } else {

@@ -6,23 +6,16 @@ import { PatternSimulator, renderPattern } from '../../crystal/simulate.js';
 import { reflectionFamilies } from '../../crystal/structure-factor.js';
 import { loadPhase } from '../../node/crystal.js';
 import { UsageError } from '../errors.js';
+import { numberList, numberOption } from '../numbers.js';
 import { displayOptions, outputKind, writeImages, type DisplayFlags } from '../image-output.js';
 
 /** Numbers separated by commas: `count` of them, each finite. */
 export function parseNumbers(option: string, text: string, count: number): number[] {
-  const values = text.split(',').map((v) => (v.trim() === '' ? NaN : Number(v)));
-  if (values.length !== count || !values.every(Number.isFinite)) {
-    throw new UsageError(`${option} takes ${count} numbers separated by commas, got "${text}"`);
-  }
-  return values;
+  return numberList(option, text, { count });
 }
 
 export function parsePositive(option: string, text: string, { integer = false, zero = false } = {}): number {
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || (zero ? v < 0 : v <= 0)) {
-    throw new UsageError(`${option} must be a ${zero ? 'non-negative' : 'positive'} ${integer ? 'integer' : 'number'}, got "${text}"`);
-  }
-  return v;
+  return numberOption(option, text, zero ? { integer, min: 0 } : { integer, above: 0 });
 }
 
 const fixed = (v: number, digits: number) => v.toFixed(digits);

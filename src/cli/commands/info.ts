@@ -38,6 +38,18 @@ function degrees(hundredths: number): string {
   return `${hundredths / 100}°`;
 }
 
+/** Five significant digits, without trailing zeros or an exponent for everyday magnitudes. */
+export function significant(value: number, digits = 5): string {
+  if (!Number.isFinite(value)) return String(value);
+  return String(Number(value.toPrecision(digits)));
+}
+
+/** The header's camera length (tenths of a millimetre) in mm, or cm from 1 m on. */
+function cameraLength(tenthsOfMm: number): string {
+  const mm = tenthsOfMm / 10;
+  return mm >= 1000 ? `${significant(mm / 10)} cm` : `${significant(mm)} mm`;
+}
+
 export async function infoCommand(file: string, options: InfoOptions, out: (line: string) => void): Promise<void> {
   const blockfile = await openBlockfile(file, { strict: options.strict ?? false });
   try {
@@ -73,11 +85,15 @@ export async function infoCommand(file: string, options: InfoOptions, out: (line
     const rows: [string, string][] = [
       ['File', `${file} (${fileSize} bytes)`],
       ['Format', `ASTAR blockfile ${version}`],
-      ['Scan', `${ny} × ${nx} positions, step ${h.SY} nm (y) × ${h.SX} nm (x)`],
-      ['Patterns', `${dpSize} × ${dpSize} pixels, ${blockfile.dtype}, ${blockfile.axes.at(-1)?.scale} cm/pixel (SDP ${h.SDP})`],
+      ['Scan', `${ny} × ${nx} positions, step ${significant(h.SY)} nm (y) × ${significant(h.SX)} nm (x)`],
+      [
+        'Patterns',
+        `${dpSize} × ${dpSize} pixels, ${blockfile.dtype}, ` +
+          (h.SDP ? `${significant(100 / h.SDP)} cm/pixel (SDP ${h.SDP}: ${significant(h.SDP / 100)} pixels/cm)` : 'uncalibrated (SDP 0)'),
+      ],
       ['Shape', `[${blockfile.squeezedShape.join(', ')}] ${blockfile.dtype}`],
-      ['Beam energy', `${tem.beam_energy} kV`],
-      ['Camera length', `${tem.camera_length} (header ${h.Camera_length})`],
+      ['Beam energy', `${significant(tem.beam_energy)} kV`],
+      ['Camera length', `${cameraLength(h.Camera_length)} (header ${h.Camera_length}, tenths of a mm)`],
       ['Rotation', `scan ${degrees(h.Scan_rotation)}, pattern ${degrees(h.DP_rotation)}`],
       ['Acquired', metadata.General.date ? `${metadata.General.date} ${metadata.General.time} UTC` : 'unknown'],
       ['Navigator', blockfile.layout.navigator === 'ok' ? 'stored VBF' : blockfile.layout.navigator === 'overlap' ? 'stored VBF (suspect: overlaps the frames)' : 'unavailable (outside the file)'],

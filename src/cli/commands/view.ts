@@ -1,7 +1,7 @@
 /** `blo view FILE.blo [--port N] [--no-open]`: the viewer in a browser, served from this machine only. */
 import { spawn } from 'node:child_process';
 import { startViewServer } from '../../node/view-server.js';
-import { UsageError } from '../errors.js';
+import { numberOption } from '../numbers.js';
 
 function openBrowser(url: string): void {
   const [command, args] =
@@ -18,8 +18,7 @@ function openBrowser(url: string): void {
 export async function viewCommand(file: string, options: { port?: string; open?: boolean }, out: (line: string) => void): Promise<void> {
   let port: number | undefined;
   if (options.port !== undefined) {
-    port = Number(options.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, got "${options.port}"`);
+    port = numberOption('--port', options.port, { integer: true, min: 0, max: 65535 });
   }
   const server = await startViewServer(file, { port });
   out(`Serving ${file} at 127.0.0.1 only. Open this URL (it carries the access token):`);
