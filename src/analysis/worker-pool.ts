@@ -11,11 +11,24 @@ import { analysisShape, compileRequest } from './accumulate.js';
 import { analyzeRange, type AnalysisPool, type AnalysisTask } from './engine.js';
 import { partialBuffers, type PartialResult } from './request.js';
 
+/**
+ * Another kind of per-frame job than an analysis pass (e.g. orientation
+ * indexing), served by a handler the worker registers for `kind`.
+ */
+export type JobMessage = { type: 'job'; id: number; kind: string; payload: unknown };
+
+/** A worker's handler of one kind of job: reports frames done, stops on `signal`, returns its result and the buffers to transfer. */
+export type JobHandler = (
+  payload: unknown,
+  context: { openFile?: (path: string) => Promise<ByteSource>; onFrames: (frames: number) => void; signal: AbortSignal },
+) => Promise<{ result: unknown; transfer?: ArrayBuffer[] }>;
+
 /** Messages between the pool and a worker. */
-export type ToWorker = { type: 'run'; id: number; task: AnalysisTask };
+export type ToWorker = { type: 'run'; id: number; task: AnalysisTask } | JobMessage;
 export type FromWorker =
   | { type: 'progress'; id: number; frames: number }
   | { type: 'done'; id: number; partial: PartialResult }
+  | { type: 'result'; id: number; result: unknown }
   | { type: 'error'; id: number; error: { message: string; code?: BlockfileErrorCode; file?: string } };
 
 /** The main thread's end of one worker. */
@@ -29,9 +42,11 @@ export interface WorkerPort {
 
 interface Job {
   id: number;
-  task: AnalysisTask;
+  /** An analysis pass, or else a job of another kind. */
+  task?: AnalysisTask;
+  job?: { kind: string; payload: unknown };
   onFrames: (frames: number) => void;
-  resolve: (partial: PartialResult) => void;
+  resolve: (value: any) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
   reject: (error: unknown) => void;
   signal?: AbortSignal;
 }
@@ -83,6 +98,29 @@ export class WorkerPool implements AnalysisPool {
     });
   }
 
+  /**
+   * Runs a job of another kind than an analysis pass in a worker (one that
+   * registered a handler for `kind` with {@link serveAnalysis}), with the
+   * same queue, progress and cancellation.
+   */
+  runJob<T>(kind: string, payload: unknown, onFrames: (frames: number) => void, signal?: AbortSignal): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('the analysis worker pool is closed'));
+    return new Promise<T>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const job: Job = {
+        id: this.#nextId++,
+        job: { kind, payload },
+        onFrames,
+        resolve: (value: T) => (this.#forget(job), resolve(value)),
+        reject: (error) => (this.#forget(job), reject(error)),
+        signal,
+      };
+      if (signal) this.#watch(signal, job);
+      this.#queue.push(job);
+      this.#dispatch();
+    });
+  }
+
   /** Jobs by the signal that cancels them: one listener per signal, however many tasks share it. */
   readonly #watched = new Map<AbortSignal, { jobs: Set<Job>; onAbort: () => void }>();
 
@@ -117,7 +155,7 @@ export class WorkerPool implements AnalysisPool {
       if (!slot) slot = this.#slots[i] = this.#start(i);
       const job = this.#queue.shift()!;
       slot.job = job;
-      slot.port.post({ type: 'run', id: job.id, task: job.task });
+      slot.port.post(job.job ? { type: 'job', id: job.id, ...job.job } : { type: 'run', id: job.id, task: job.task! });
     }
   }
 
@@ -136,6 +174,7 @@ export class WorkerPool implements AnalysisPool {
       if (message.type === 'progress') return job.onFrames(message.frames);
       slot.job = undefined;
       if (message.type === 'done') job.resolve(message.partial);
+      else if (message.type === 'result') job.resolve(message.result);
       else job.reject(errorFrom(message.error));
       this.#dispatch();
     });
@@ -182,8 +221,27 @@ export interface WorkerEndpoint {
   post(message: FromWorker, transfer?: ArrayBuffer[]): void;
 }
 
-/** Serves analysis tasks in a worker; `openFile` opens paths (Node only). */
-export function serveAnalysis(endpoint: WorkerEndpoint, openFile?: (path: string) => Promise<ByteSource>): void {
+/** Serves analysis tasks in a worker; `openFile` opens paths (Node only); `jobs` serve other kinds of job (see {@link WorkerPool.runJob}). */
+export function serveAnalysis(endpoint: WorkerEndpoint, openFile?: (path: string) => Promise<ByteSource>, jobs: Record<string, JobHandler> = {}): void {
+  const jobsRunning = new Map<number, AbortController>();
+  endpoint.onMessage(async (message) => {
+    if ((message as { type: string }).type === 'cancel') return jobsRunning.get(message.id)?.abort(new Error('cancelled'));
+    if (message.type !== 'job') return;
+    const { id, kind, payload } = message;
+    const abort = new AbortController();
+    jobsRunning.set(id, abort);
+    try {
+      const handler = Object.hasOwn(jobs, kind) ? jobs[kind] : undefined;
+      if (!handler) throw new Error(`this worker serves no "${kind}" jobs`);
+      const { result, transfer } = await handler(payload, { openFile, signal: abort.signal, onFrames: (frames) => endpoint.post({ type: 'progress', id, frames }) });
+      endpoint.post({ type: 'result', id, result }, transfer);
+    } catch (error) {
+      const e = error as Partial<BlockfileError>;
+      endpoint.post({ type: 'error', id, error: { message: String(e?.message ?? error), code: e?.code, file: e?.file } });
+    } finally {
+      jobsRunning.delete(id);
+    }
+  });
   endpoint.onMessage(async (message) => {
     if (message.type !== 'run') return;
     const { id, task } = message;

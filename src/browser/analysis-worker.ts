@@ -1,4 +1,4 @@
-/** Entry point of an analysis Web Worker: serves tasks from the pool (Blob, HTTP and shared-memory sources). */
+/** Entry point of an analysis Web Worker: serves tasks from the pool (Blob, HTTP and shared-memory sources), and orientation-indexing jobs. */
 import { serveAnalysis, type FromWorker, type ToWorker } from '../analysis/worker-pool.js';
 
 interface WorkerScope {
@@ -7,7 +7,11 @@ interface WorkerScope {
 }
 
 const scope = globalThis as unknown as WorkerScope;
-serveAnalysis({
-  onMessage: (listener) => scope.addEventListener('message', (event) => listener(event.data)),
-  post: (message, transfer) => scope.postMessage(message, transfer ?? []),
-});
+serveAnalysis(
+  {
+    onMessage: (listener) => scope.addEventListener('message', (event) => listener(event.data)),
+    post: (message, transfer) => scope.postMessage(message, transfer ?? []),
+  },
+  undefined,
+  { index: (payload, context) => import('../indexing/engine.js').then((m) => m.serveIndexJob(payload, context)) },
+);

@@ -1,4 +1,4 @@
-/** Entry point of an analysis worker thread (Node): serves tasks from the pool. */
+/** Entry point of an analysis worker thread (Node): serves tasks from the pool, and orientation-indexing jobs. */
 import { parentPort } from 'node:worker_threads';
 import { serveAnalysis } from '../analysis/worker-pool.js';
 import { FileSource } from './file-source.js';
@@ -11,4 +11,5 @@ serveAnalysis(
     post: (message, transfer) => port.postMessage(message, transfer ?? []),
   },
   (path) => FileSource.open(path),
+  { index: (payload, context) => import('../indexing/engine.js').then((m) => m.serveIndexJob(payload, context)) },
 );

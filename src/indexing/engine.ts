@@ -1,0 +1,276 @@
+/**
+ * Orientation and phase maps of a blockfile: every pattern matched against
+ * template libraries (see `library.ts`, `match.ts`), in one streaming pass
+ * over the frames, optionally split over the analysis worker pool (a job of
+ * kind "index"); results are the same numbers as in one thread.
+ */
+import type { OpenOptions } from '../reader/blockfile.js';
+import { Blockfile } from '../reader/blockfile.js';
+import type { Phase } from '../crystal/phase.js';
+import { reflectionsWithin } from '../crystal/structure-factor.js';
+import { openDescriptor } from '../sources/descriptor.js';
+import type { ByteSource, SourceDescriptor } from '../sources/source.js';
+import { buildLibrary, type LibraryOptions, type TemplateLibrary } from './library.js';
+import { createIndexMaps, indexMapBuffers, PatternMatcher, type IndexMaps, type MatchOptions } from './match.js';
+
+/** Scan positions x0 ≤ x < x1, y0 ≤ y < y1 (x the scan column). */
+export interface ScanRect {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+export interface IndexOptions extends Omit<LibraryOptions, 'radius' | 'innerRadius' | 'voltage' | 'precession'>, MatchOptions {
+  /** Precession angle, degrees; default: the note's "Precession angle" line, else 0. */
+  precession?: number;
+  /** Accelerating voltage, kV; default: the header's beam energy, else 200. */
+  voltage?: number;
+  /** Outer radius of the matched disc, pixels (default: to the patterns' corners). */
+  radius?: number;
+  /** Direct-beam mask radius, pixels (default: half the shortest reflection's distance, at least 3 % of the pattern). */
+  innerRadius?: number;
+  /** Only these scan positions (others stay unindexed, phase 0). */
+  region?: ScanRect;
+  /** A library built before (with {@link buildLibrary}) instead of building one from the options. */
+  library?: TemplateLibrary;
+}
+
+/** A pool that runs jobs in workers: the analysis `WorkerPool` (its workers serve "index" jobs). */
+export interface JobPool {
+  readonly size: number;
+  runJob<T>(kind: string, payload: unknown, onFrames: (frames: number) => void, signal?: AbortSignal): Promise<T>;
+}
+
+export interface IndexRunOptions {
+  pool?: JobPool;
+  signal?: AbortSignal;
+  onProgress?: (progress: { frames: number; totalFrames: number }) => void;
+  /** Frames per read (default 64). */
+  blockFrames?: number;
+}
+
+export interface OrientationMap extends IndexMaps {
+  /** Scan rows × columns of every map. */
+  scanShape: [number, number];
+  /** The library the patterns were matched against. */
+  library: TemplateLibrary;
+  /** The setup used: precession (degrees), voltage (kV). */
+  precession: number;
+  voltage: number;
+  /** Positions indexed (the region's). */
+  indexed: number;
+}
+
+/** An "index" job: frames [start, end) of a file, matched in a worker. */
+export interface IndexTask {
+  source: SourceDescriptor;
+  geometry: Omit<OpenOptions, 'signal'>;
+  library: TemplateLibrary;
+  match: MatchOptions;
+  region: ScanRect;
+  start: number;
+  end: number;
+  blockFrames: number;
+}
+
+/** The precession angle an ASTAR note states ("Precession angle : 0.6"), degrees, if any. */
+export function precessionFromNote(note: string): number | undefined {
+  const m = /precession\s+angle\s*[:=]\s*([0-9.]+)/i.exec(note);
+  const v = m ? Number(m[1]) : NaN;
+  return Number.isFinite(v) && v >= 0 && v < 10 ? v : undefined;
+}
+
+/** Scan columns and rows of a blockfile (a line scan is one row). */
+export function scanShapeOf(blockfile: Blockfile): [number, number] {
+  const nav = blockfile.geometry.navShape;
+  const nx = nav[nav.length - 1] ?? 1;
+  const ny = nav.slice(0, -1).reduce((a, b) => a * b, 1);
+  return [ny, nx];
+}
+
+/** Matches frames [start, end) into `maps` (indexed from `start`), positions outside `region` skipped. */
+export async function indexRange(
+  blockfile: Blockfile,
+  matcher: PatternMatcher,
+  region: ScanRect,
+  start: number,
+  end: number,
+  maps: IndexMaps,
+  options: { signal?: AbortSignal; blockFrames?: number; onFrames?: (frames: number) => void } = {},
+): Promise<void> {
+  const [, nx] = scanShapeOf(blockfile);
+  const pixels = blockfile.geometry.pixelsPerFrame;
+  let done = 0;
+  for await (const block of blockfile.blocks({ start, end, blockFrames: options.blockFrames ?? 64, signal: options.signal })) {
+    for (let i = 0; i < block.count; i++) {
+      const index = block.start + i;
+      const x = index % nx;
+      const y = Math.floor(index / nx);
+      if (x < region.x0 || x >= region.x1 || y < region.y0 || y >= region.y1) continue;
+      matcher.match(block.data.subarray(i * pixels, (i + 1) * pixels), maps, index - start);
+    }
+    done += block.count;
+    options.onFrames?.(done);
+    options.signal?.throwIfAborted();
+  }
+}
+
+/** The worker's side of an "index" job (registered in the analysis workers). */
+export async function serveIndexJob(
+  payload: unknown,
+  context: { openFile?: (path: string) => Promise<ByteSource>; onFrames: (frames: number) => void; signal: AbortSignal },
+): Promise<{ result: IndexMaps; transfer: ArrayBuffer[] }> {
+  const task = payload as IndexTask;
+  const source = await openDescriptor(task.source, context.openFile, context.signal);
+  try {
+    const blockfile = await Blockfile.open(source, task.geometry);
+    const matcher = new PatternMatcher(task.library, blockfile.geometry.sigShape[1], task.match);
+    const maps = createIndexMaps(task.end - task.start, matcher.options.solutions);
+    await indexRange(blockfile, matcher, task.region, task.start, task.end, maps, { signal: context.signal, blockFrames: task.blockFrames, onFrames: context.onFrames });
+    return { result: maps, transfer: indexMapBuffers(maps) };
+  } finally {
+    await source.close().catch(() => undefined);
+  }
+}
+
+/** Copies maps of frames [start, …) into the maps of the whole scan. */
+function place(into: IndexMaps, part: IndexMaps, start: number): void {
+  const k = into.solutionsPerPosition;
+  into.phase.set(part.phase, start);
+  into.euler.set(part.euler, 3 * start);
+  into.quaternion.set(part.quaternion, 4 * start);
+  into.correlation.set(part.correlation, start);
+  into.reliability.set(part.reliability, start);
+  into.phaseReliability.set(part.phaseReliability, start);
+  into.spots.set(part.spots, start);
+  into.center.set(part.center, 2 * start);
+  into.solutions.phase.set(part.solutions.phase, start * k);
+  into.solutions.quaternion.set(part.solutions.quaternion, 4 * start * k);
+  into.solutions.correlation.set(part.solutions.correlation, start * k);
+}
+
+/** The library options a scan implies: radius to the corners, the beam mask from the shortest reflection. */
+export function libraryOptionsFor(blockfile: Blockfile, phases: readonly Phase[], options: IndexOptions): LibraryOptions {
+  const size = blockfile.geometry.sigShape[1];
+  const precession = options.precession ?? precessionFromNote(blockfile.note) ?? 0;
+  const energy = blockfile.header.Beam_energy;
+  const voltage = options.voltage ?? (energy > 0 ? energy / 1000 : 200);
+  // The farthest corner from the middle, less the beam's usual wander.
+  const radius = options.radius ?? Math.max(4, Math.floor((size / 2) * Math.SQRT2 - size / 32));
+  const innerRadius = options.innerRadius ?? Math.min(radius - 1, Math.max(size * 0.03, 0.5 * Math.min(...phases.map(shortestReflection)) / options.pixelSize));
+  return {
+    pixelSize: options.pixelSize,
+    radius,
+    innerRadius,
+    precession,
+    voltage,
+    ...(options.resolution !== undefined && { resolution: options.resolution }),
+    ...(options.thickness !== undefined && { thickness: options.thickness }),
+    ...(options.gamma !== undefined && { gamma: options.gamma }),
+    ...(options.maxSpots !== undefined && { maxSpots: options.maxSpots }),
+  };
+}
+
+/** |g| of a phase's shortest reflection with a structure factor, Å⁻¹. */
+export function shortestReflection(phase: Phase): number {
+  const reflections = reflectionsWithin(phase, Math.min(1, Math.max(phase.cell.a, phase.cell.b, phase.cell.c) / 4));
+  const strongest = reflections.reduce((m, r) => Math.max(m, r.f2), 0);
+  let longest = 0;
+  for (const r of reflections) if (r.f2 > 1e-6 * strongest && r.d > longest) longest = r.d;
+  return longest > 0 ? 1 / longest : 1;
+}
+
+/** Ranges of frames for the workers: several per worker so that a slow one does not hold up the rest. */
+function splitFrames(start: number, end: number, pieces: number): [number, number][] {
+  const n = end - start;
+  const count = Math.max(1, Math.min(pieces, n));
+  const ranges: [number, number][] = [];
+  for (let i = 0; i < count; i++) {
+    const a = start + Math.floor((n * i) / count);
+    const b = start + Math.floor((n * (i + 1)) / count);
+    if (b > a) ranges.push([a, b]);
+  }
+  return ranges;
+}
+
+/**
+ * Indexes every pattern of a blockfile (or of `region`): phase, orientation
+ * (Bunge Euler angles in degrees and quaternions, ORIENTATION.md's G),
+ * correlation, reliability, phase reliability, matched spots, beam centre
+ * and the best solutions, as typed arrays over the scan (row-major).
+ * Browser-safe; with a pool, the scan is split over its workers.
+ *
+ * ```ts
+ * const phases = [readCifPhase(cifText, 'Cu.cif')];
+ * const map = await indexOrientations(bf, phases, { pixelSize: 0.025, resolution: 1 }, { pool });
+ * map.phase; map.euler; map.reliability;
+ * ```
+ */
+export async function indexOrientations(blockfile: Blockfile, phases: readonly Phase[], options: IndexOptions, run: IndexRunOptions = {}): Promise<OrientationMap> {
+  const [ny, nx] = scanShapeOf(blockfile);
+  const total = nx * ny;
+  const library = options.library ?? buildLibrary(phases, libraryOptionsFor(blockfile, phases, options));
+  const region = options.region ?? { x0: 0, y0: 0, x1: nx, y1: ny };
+  if (!(region.x0 >= 0 && region.y0 >= 0 && region.x1 <= nx && region.y1 <= ny && region.x0 < region.x1 && region.y0 < region.y1)) {
+    throw new RangeError(`region ${region.x0},${region.y0},${region.x1},${region.y1} is not inside the ${nx} × ${ny} scan`);
+  }
+  const match: MatchOptions = {
+    ...(options.center && { center: options.center }),
+    ...(options.solutions !== undefined && { solutions: options.solutions }),
+    ...(options.keep !== undefined && { keep: options.keep }),
+    ...(options.distinct !== undefined && { distinct: options.distinct }),
+    ...(options.refine !== undefined && { refine: options.refine }),
+  };
+  const matcher = new PatternMatcher(library, blockfile.geometry.sigShape[1], match);
+  const maps = createIndexMaps(total, matcher.options.solutions);
+  // Frames of the rows the region covers.
+  const start = region.y0 * nx;
+  const end = region.y1 * nx;
+  const report = (frames: number) => run.onProgress?.({ frames, totalFrames: end - start });
+  const blockFrames = run.blockFrames ?? 64;
+  const descriptor = blockfile.source.descriptor;
+  const pool = run.pool && run.pool.size > 0 && descriptor ? run.pool : undefined;
+  if (!pool) {
+    const part = createIndexMaps(end - start, matcher.options.solutions);
+    await indexRange(blockfile, matcher, region, start, end, part, { signal: run.signal, blockFrames, onFrames: report });
+    place(maps, part, start);
+  } else {
+    run.signal?.throwIfAborted();
+    const { navShape, sigShape, syncOffset } = blockfile.geometry;
+    const geometry = { navShape: [...navShape], sigShape: [...sigShape], syncOffset, strict: blockfile.strict };
+    const ranges = splitFrames(start, end, pool.size * 4);
+    const doneByTask = new Array<number>(ranges.length).fill(0);
+    let done = 0;
+    const abort = new AbortController();
+    const onAbort = () => abort.abort(run.signal?.reason);
+    run.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const parts = await Promise.all(
+        ranges.map(([a, b], i) =>
+          pool
+            .runJob<IndexMaps>('index', { source: descriptor!, geometry, library, match, region, start: a, end: b, blockFrames } satisfies IndexTask, (frames) => {
+              done += frames - doneByTask[i];
+              doneByTask[i] = frames;
+              report(done);
+            }, abort.signal)
+            .catch((error: unknown) => {
+              abort.abort(error); // one failure stops the others
+              throw error;
+            }),
+        ),
+      );
+      parts.forEach((part, i) => place(maps, part, ranges[i][0]));
+    } finally {
+      run.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+  return {
+    ...maps,
+    scanShape: [ny, nx],
+    library,
+    precession: library.precession,
+    voltage: library.voltage,
+    indexed: (region.x1 - region.x0) * (region.y1 - region.y0),
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * Template libraries for orientation mapping: for each phase, the kinematic
+ * precession pattern (see `crystal/simulate.ts`) of every beam direction of
+ * a grid over the fundamental sector of its Laue group, reduced to spots in
+ * polar coordinates about the direct beam. The turn about the beam (φ1) is
+ * not sampled: matching finds it. A library is plain data (typed arrays), so
+ * it crosses to workers as it is. Conventions: ../../shared/ORIENTATION.md.
+ */
+import { eulerToMatrix } from '../crystal/orientation.js';
+import type { AtomSite, Phase, SpaceGroupInfo } from '../crystal/phase.js';
+import type { Cell } from '../crystal/lattice.js';
+import type { SymOp } from '../crystal/symmetry.js';
+import { PatternSimulator } from '../crystal/simulate.js';
+import { symmetryQuaternions } from './quaternion.js';
+
+export interface LibraryOptions {
+  /** Reciprocal calibration of the patterns, Å⁻¹ per pixel. */
+  pixelSize: number;
+  /** Outer radius of the matched disc about the direct beam, pixels. */
+  radius: number;
+  /** Spots closer than this to the direct beam are left out (the beam is masked there), pixels. */
+  innerRadius: number;
+  /** Angular step of the beam-direction grid and of the in-plane search, degrees (default 1). */
+  resolution?: number;
+  /** Precession angle, degrees (default 1). */
+  precession?: number;
+  /** Accelerating voltage, kV (default 200). */
+  voltage?: number;
+  /** Crystal thickness, nm: the relrod width (default 40). */
+  thickness?: number;
+  /** Spot weights are intensity^gamma (default 0.5: evens out strong and weak spots). */
+  gamma?: number;
+  /** At most this many spots per template, the strongest (default 60). */
+  maxSpots?: number;
+}
+
+/** One phase's templates: parallel typed arrays. */
+export interface PhaseLibrary {
+  /** Index of the phase in the list the library was built from. */
+  phase: number;
+  name: string;
+  laueGroup: string;
+  /** Number of templates (beam directions). */
+  count: number;
+  /** Per template: Bunge Φ and φ2 (radians) of its orientation with φ1 = 0; the beam direction in the crystal is G's third column. */
+  angles: Float64Array;
+  /** Spots of template t: indices start[t] … start[t + 1] − 1. */
+  start: Int32Array;
+  /** Per spot: radius, whole pixels. */
+  spotR: Uint16Array;
+  /** Per spot: polar angle atan2(y − cy, x − cx) in steps of 360°/`angles` of the library. */
+  spotA: Uint16Array;
+  /** Per spot: weight (intensity^gamma), each template's weights with unit Euclidean norm. */
+  spotW: Float32Array;
+  /** The Laue group's proper rotations as quaternions (for misorientations). */
+  symmetry: Float64Array;
+  /** The phase as plain data (`makePhase` rebuilds it): refinement simulates near the best template. */
+  structure: { name: string; file: string; cell: Cell; sites: AtomSite[]; ops: SymOp[]; spaceGroup: SpaceGroupInfo };
+}
+
+export interface TemplateLibrary {
+  phases: PhaseLibrary[];
+  /** Polar angle steps in a full turn (360 / resolution, a multiple of 8). */
+  steps: number;
+  radius: number;
+  innerRadius: number;
+  resolution: number;
+  pixelSize: number;
+  gamma: number;
+  maxSpots: number;
+  precession: number;
+  voltage: number;
+  thickness: number;
+}
+
+/** A generic direction: no rotation of any crystallographic group fixes it. */
+const GENERIC = (() => {
+  const v = [0.3, 0.11, 1];
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+})();
+
+/**
+ * Beam directions (unit vectors, crystal frame) of a quasi-uniform grid of
+ * spacing about `resolution` degrees (a Fibonacci sphere) that lie in the
+ * fundamental sector of the Laue group given by its proper rotations: the
+ * directions closer to a generic direction than any of their images under
+ * the group and the inversion (a Dirichlet cell, one of |group|·2 equal
+ * sectors). Returns interleaved x, y, z.
+ */
+export function fundamentalDirections(rotations: readonly (readonly number[])[], resolution: number): Float64Array {
+  const step = (resolution * Math.PI) / 180;
+  const n = Math.max(2 * rotations.length, Math.ceil((4 * Math.PI) / (step * step)));
+  const golden = Math.PI * (3 - Math.sqrt(5));
+  // w's images under the group: d is kept when d·w ≥ d·(±S⁻¹w) for every S, i.e. (S d)·w ≤ d·w.
+  const images = rotations.map((r) => [0, 1, 2].map((j) => r[j] * GENERIC[0] + r[3 + j] * GENERIC[1] + r[6 + j] * GENERIC[2]));
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const z = 1 - (2 * i + 1) / n;
+    const s = Math.sqrt(Math.max(0, 1 - z * z));
+    const x = s * Math.cos(i * golden);
+    const y = s * Math.sin(i * golden);
+    const own = x * GENERIC[0] + y * GENERIC[1] + z * GENERIC[2];
+    let keep = true;
+    for (const w of images) {
+      const d = x * w[0] + y * w[1] + z * w[2];
+      if (d > own + 1e-12 || -d > own + 1e-12) {
+        keep = false;
+        break;
+      }
+    }
+    if (keep) out.push(x, y, z);
+  }
+  return Float64Array.from(out);
+}
+
+/** The simulator of a library's templates: a square detector about the beam reaching `radius`, the beam at its middle. */
+export function templateSimulator(phase: Phase, options: Pick<Required<LibraryOptions>, 'radius' | 'pixelSize' | 'precession' | 'voltage' | 'thickness'>): PatternSimulator {
+  const half = Math.ceil(options.radius) + 2;
+  return new PatternSimulator(phase, {
+    size: 2 * half + 1,
+    pixelSize: options.pixelSize,
+    center: [half, half],
+    precession: options.precession,
+    voltage: options.voltage,
+    thickness: options.thickness,
+    margin: 0,
+  });
+}
+
+/** Steps of the polar angle in a full turn for a resolution: about 360/resolution, a multiple of 8. */
+export function polarSteps(resolution: number): number {
+  return Math.max(64, 8 * Math.round(360 / resolution / 8));
+}
+
+/**
+ * Builds the template library of one phase (see {@link buildLibrary}):
+ * `directions` (crystal frame, interleaved x, y, z) default to the
+ * fundamental sector's grid.
+ */
+export function buildPhaseLibrary(phase: Phase, index: number, options: Required<LibraryOptions>, directions = fundamentalDirections(phase.laueRotations, options.resolution)): PhaseLibrary {
+  const { radius, innerRadius, pixelSize, resolution, gamma, maxSpots } = options;
+  const steps = polarSteps(resolution);
+  const simulator = templateSimulator(phase, options);
+  const half = simulator.center[0];
+  const angles: number[] = [];
+  const start: number[] = [0];
+  const spotR: number[] = [];
+  const spotA: number[] = [];
+  const spotW: number[] = [];
+  const order: number[] = [];
+  for (let d = 0; d < directions.length; d += 3) {
+    const [x, y, z] = [directions[d], directions[d + 1], directions[d + 2]];
+    const Phi = Math.acos(Math.max(-1, Math.min(1, z)));
+    const phi2 = Math.hypot(x, y) < 1e-12 ? 0 : Math.atan2(x, y);
+    const pattern = simulator.simulate(eulerToMatrix(0, Phi, phi2));
+    order.length = 0;
+    for (let i = 0; i < pattern.count; i++) {
+      const r = Math.hypot(pattern.x[i] - half, pattern.y[i] - half);
+      if (r >= innerRadius && r <= radius && pattern.intensity[i] > 0) order.push(i);
+    }
+    if (order.length === 0) continue;
+    order.sort((a, b) => pattern.intensity[b] - pattern.intensity[a] || a - b);
+    const kept = order.slice(0, maxSpots);
+    let norm = 0;
+    for (const i of kept) norm += pattern.intensity[i] ** (2 * gamma);
+    norm = Math.sqrt(norm);
+    for (const i of kept) {
+      const dx = pattern.x[i] - half;
+      const dy = pattern.y[i] - half;
+      spotR.push(Math.round(Math.hypot(dx, dy)));
+      const a = Math.round((Math.atan2(dy, dx) / (2 * Math.PI)) * steps);
+      spotA.push(((a % steps) + steps) % steps);
+      spotW.push(pattern.intensity[i] ** gamma / norm);
+    }
+    angles.push(Phi, phi2);
+    start.push(spotR.length);
+  }
+  return {
+    phase: index,
+    name: phase.name,
+    laueGroup: phase.laueGroup,
+    count: angles.length / 2,
+    angles: Float64Array.from(angles),
+    start: Int32Array.from(start),
+    spotR: Uint16Array.from(spotR),
+    spotA: Uint16Array.from(spotA),
+    spotW: Float32Array.from(spotW),
+    symmetry: symmetryQuaternions(phase.laueRotations),
+    structure: {
+      name: phase.name,
+      file: phase.file,
+      cell: { ...phase.cell },
+      sites: phase.sites.map((site) => ({ ...site })),
+      ops: phase.ops.map((op) => ({ r: [...op.r], t: [...op.t] })),
+      spaceGroup: { ...phase.spaceGroup },
+    },
+  };
+}
+
+/** The options with their defaults filled in, checked. */
+export function libraryOptions(options: LibraryOptions): Required<LibraryOptions> {
+  const full = {
+    resolution: 1,
+    precession: 1,
+    voltage: 200,
+    thickness: 40,
+    gamma: 0.5,
+    maxSpots: 60,
+    ...options,
+  };
+  if (!(full.pixelSize > 0)) throw new RangeError(`pixelSize must be positive (Å⁻¹ per pixel), got ${full.pixelSize}`);
+  if (!(full.radius > 2)) throw new RangeError(`radius must be more than 2 pixels, got ${full.radius}`);
+  if (!(full.innerRadius >= 0 && full.innerRadius < full.radius)) throw new RangeError(`innerRadius must be 0 to radius (${full.radius}), got ${full.innerRadius}`);
+  if (!(full.resolution >= 0.25 && full.resolution <= 10)) throw new RangeError(`resolution must be 0.25 to 10 degrees, got ${full.resolution}`);
+  if (!(full.gamma > 0 && full.gamma <= 2)) throw new RangeError(`gamma must be in (0, 2], got ${full.gamma}`);
+  if (!(Number.isInteger(full.maxSpots) && full.maxSpots >= 1)) throw new RangeError(`maxSpots must be a positive integer, got ${full.maxSpots}`);
+  return full;
+}
+
+/**
+ * Template libraries of several phases for {@link indexFrames}: beam
+ * directions over each Laue group's fundamental sector at `resolution`
+ * degrees, simulated with the scan's precession angle and voltage. Pure;
+ * runs in browsers.
+ *
+ * ```ts
+ * const library = buildLibrary([copper, ferrite], { pixelSize: 0.025, radius: 68, innerRadius: 9 });
+ * library.phases[0].count;   // templates of the first phase
+ * ```
+ */
+export function buildLibrary(phases: readonly Phase[], options: LibraryOptions): TemplateLibrary {
+  if (phases.length < 1 || phases.length > 255) throw new RangeError(`give 1 to 255 phases, got ${phases.length}`);
+  const full = libraryOptions(options);
+  return {
+    phases: phases.map((p, i) => buildPhaseLibrary(p, i, full)),
+    steps: polarSteps(full.resolution),
+    radius: full.radius,
+    innerRadius: full.innerRadius,
+    resolution: full.resolution,
+    pixelSize: full.pixelSize,
+    gamma: full.gamma,
+    maxSpots: full.maxSpots,
+    precession: full.precession,
+    voltage: full.voltage,
+    thickness: full.thickness,
+  };
+}
+
+/** Number of templates and spots of a library, and the bytes its arrays take. */
+export function librarySize(library: TemplateLibrary): { templates: number; spots: number; bytes: number } {
+  let templates = 0, spots = 0, bytes = 0;
+  for (const p of library.phases) {
+    templates += p.count;
+    spots += p.spotR.length;
+    bytes += p.angles.byteLength + p.start.byteLength + p.spotR.byteLength + p.spotA.byteLength + p.spotW.byteLength + p.symmetry.byteLength;
+  }
+  return { templates, spots, bytes };
+}

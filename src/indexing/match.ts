@@ -1,0 +1,596 @@
+/**
+ * Matching one diffraction pattern against template libraries: find the
+ * direct beam, a polar transform about it, the diffuse background removed
+ * ring by ring and the beam masked, then every template correlated over
+ * all turns about the beam (a cyclic correlation over the polar angle), for
+ * the template and its mirror image (together they cover every orientation:
+ * see `orientationOf`). A coarse pass over half-turns with 4-step bins keeps
+ * the best fraction of templates for the full search. Pure, deterministic,
+ * allocation-free per pattern: the same numbers in any thread.
+ */
+import { eulerToMatrix, matrixToEuler } from '../crystal/orientation.js';
+import type { Mat3 } from '../crystal/lattice.js';
+import { makePhase } from '../crystal/phase.js';
+import type { PatternSimulator } from '../crystal/simulate.js';
+import { matrixToQuaternion, misorientation } from './quaternion.js';
+import { templateSimulator, type PhaseLibrary, type TemplateLibrary } from './library.js';
+
+export interface MatchOptions {
+  /** A fixed direct-beam position (x column, y row) for every pattern; default: found in each pattern. */
+  center?: [number, number];
+  /** Solutions kept per pattern (default 5). */
+  solutions?: number;
+  /** Fraction of templates the coarse pass keeps for the full search (default 0.06; at least 24). */
+  keep?: number;
+  /** Solutions closer than this (degrees) to the best do not count for the reliability (default 5). */
+  distinct?: number;
+  /** Best grid solutions refined off the grid (turns about the sample axes by 0.5° down to 0.125°), per phase (default 3; 0 for none). */
+  refine?: number;
+}
+
+/** Indexing results for a set of scan positions: parallel typed arrays. */
+export interface IndexMaps {
+  /** Positions (the scan's, row-major). */
+  count: number;
+  /** Solutions per position kept in `solutions`. */
+  solutionsPerPosition: number;
+  /** 1-based phase (order of the phases given), 0 when not indexed. */
+  phase: Uint8Array;
+  /** Bunge Euler angles (φ1, Φ, φ2) in degrees, interleaved. */
+  euler: Float64Array;
+  /** The orientation G as a unit quaternion (w, x, y, z), interleaved (see quaternion.ts). */
+  quaternion: Float64Array;
+  /** Normalised correlation of the best solution, 0–1. */
+  correlation: Float32Array;
+  /** 100·(1 − Q₂/Q₁), Q₂ the best solution of the same phase more than `distinct` degrees away. */
+  reliability: Float32Array;
+  /** 100·(1 − Q/Q₁), Q the best solution of another phase (100 with one phase). */
+  phaseReliability: Float32Array;
+  /** Template spots of the best solution found in the pattern. */
+  spots: Uint16Array;
+  /** Direct-beam position found (or given), x and y interleaved. */
+  center: Float32Array;
+  /** The best solutions, best first: phase (1-based), quaternion, correlation. */
+  solutions: { phase: Uint8Array; quaternion: Float64Array; correlation: Float32Array };
+}
+
+/** Empty maps for `count` positions. */
+export function createIndexMaps(count: number, solutionsPerPosition: number): IndexMaps {
+  const n = count * solutionsPerPosition;
+  return {
+    count,
+    solutionsPerPosition,
+    phase: new Uint8Array(count),
+    euler: new Float64Array(3 * count),
+    quaternion: new Float64Array(4 * count),
+    correlation: new Float32Array(count),
+    reliability: new Float32Array(count),
+    phaseReliability: new Float32Array(count),
+    spots: new Uint16Array(count),
+    center: new Float32Array(2 * count),
+    solutions: { phase: new Uint8Array(n), quaternion: new Float64Array(4 * n), correlation: new Float32Array(n) },
+  };
+}
+
+/** The typed arrays of maps (for postMessage's transfer list). */
+export function indexMapBuffers(maps: IndexMaps): ArrayBuffer[] {
+  const s = maps.solutions;
+  return [maps.phase, maps.euler, maps.quaternion, maps.correlation, maps.reliability, maps.phaseReliability, maps.spots, maps.center, s.phase, s.quaternion, s.correlation].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
+}
+
+/**
+ * The orientation of a match: template `t` of `library` (Φ, φ2 with φ1 = 0:
+ * G₀), mirrored or not, turned by `turn` radians about the beam. A turn τ
+ * moves every spot from polar angle θ to θ + τ, which is G₀·Rz(τ) with Rz
+ * the passive rotation (Bunge φ1 = τ). The mirror image of a pattern
+ * (y → −y) is, by Friedel's law, exactly the pattern of G₀·diag(−1, 1, −1),
+ * the orientation whose beam direction is −d.
+ */
+export function orientationOf(library: PhaseLibrary, t: number, mirrored: boolean, turn: number): Mat3 {
+  const g0 = eulerToMatrix(0, library.angles[2 * t], library.angles[2 * t + 1]);
+  if (mirrored) for (const i of [0, 2, 3, 5, 6, 8]) g0[i] = -g0[i];
+  const c = Math.cos(turn);
+  const s = Math.sin(turn);
+  // G₀ · [[c, s, 0], [−s, c, 0], [0, 0, 1]]
+  return [
+    g0[0] * c - g0[1] * s, g0[0] * s + g0[1] * c, g0[2],
+    g0[3] * c - g0[4] * s, g0[3] * s + g0[4] * c, g0[5],
+    g0[6] * c - g0[7] * s, g0[6] * s + g0[7] * c, g0[8],
+  ];
+}
+
+interface Candidate {
+  phase: number;
+  template: number;
+  mirrored: boolean;
+  /** Turn, polar steps (fractional after refinement). */
+  turn: number;
+  score: number;
+  /** The orientation once refined off the grid. */
+  refined?: Mat3;
+}
+
+/** G · R with R the rotation by `angle` radians about sample axis `axis` (0 x, 1 y, 2 z). */
+function turnAbout(g: Mat3, axis: number, angle: number): Mat3 {
+  const c = Math.cos(angle);
+  const s = Math.sin(angle);
+  const i = (axis + 1) % 3;
+  const j = (axis + 2) % 3;
+  const out = [...g] as Mat3;
+  for (let row = 0; row < 3; row++) {
+    const a = g[3 * row + i];
+    const b = g[3 * row + j];
+    out[3 * row + i] = a * c + b * s;
+    out[3 * row + j] = -a * s + b * c;
+  }
+  return out;
+}
+
+/**
+ * Matches patterns one at a time against a library, reusing its buffers.
+ * `size` is the pattern side in pixels.
+ */
+export class PatternMatcher {
+  readonly library: TemplateLibrary;
+  readonly size: number;
+  readonly options: Required<Omit<MatchOptions, 'center'>> & { center: [number, number] | undefined };
+  readonly #rows: number;
+  readonly #steps: number;
+  readonly #cos: Float64Array;
+  readonly #sin: Float64Array;
+  /** Polar image, each row twice over (2·steps per row) for cyclic shifts without a modulo. */
+  readonly #polar: Float32Array;
+  /** Coarse polar image: half-turns folded, 4-step bins (over 8 steps), each row twice. */
+  readonly #coarse: Float32Array;
+  readonly #coarseBins: number;
+  readonly #ring: Float32Array;
+  readonly #boxRows: Float64Array;
+  readonly #corr: Float64Array;
+  /** Per phase: coarse bin of each spot, plain and mirrored. */
+  readonly #coarseA: Uint16Array[];
+  readonly #coarseM: Uint16Array[];
+  readonly #coarseScore: Float64Array[];
+  readonly #simulators: (PatternSimulator | undefined)[];
+  readonly #order: number[] = [];
+  #norm = 0;
+
+  constructor(library: TemplateLibrary, size: number, options: MatchOptions = {}) {
+    this.library = library;
+    this.size = size;
+    this.options = {
+      solutions: options.solutions ?? 5,
+      keep: options.keep ?? 0.06,
+      distinct: options.distinct ?? 5,
+      refine: options.refine ?? 3,
+      center: options.center,
+    };
+    if (!(Number.isInteger(this.options.solutions) && this.options.solutions >= 1 && this.options.solutions <= 64)) {
+      throw new RangeError(`solutions must be an integer from 1 to 64, got ${this.options.solutions}`);
+    }
+    if (!(this.options.keep > 0 && this.options.keep <= 1)) throw new RangeError(`keep must be in (0, 1], got ${this.options.keep}`);
+    const steps = library.steps;
+    this.#steps = steps;
+    this.#rows = Math.floor(library.radius) + 1;
+    this.#cos = new Float64Array(steps);
+    this.#sin = new Float64Array(steps);
+    for (let a = 0; a < steps; a++) {
+      this.#cos[a] = Math.cos((2 * Math.PI * a) / steps);
+      this.#sin[a] = Math.sin((2 * Math.PI * a) / steps);
+    }
+    this.#polar = new Float32Array(this.#rows * 2 * steps);
+    this.#coarseBins = steps / 8;
+    this.#coarse = new Float32Array(this.#rows * 2 * this.#coarseBins);
+    this.#ring = new Float32Array(steps);
+    this.#boxRows = new Float64Array(size * size);
+    this.#corr = new Float64Array(steps);
+    const half = steps / 2;
+    this.#coarseA = library.phases.map((p) => Uint16Array.from(p.spotA, (a) => Math.floor((a % half) / 4)));
+    this.#coarseM = library.phases.map((p) => Uint16Array.from(p.spotA, (a) => Math.floor((((steps - a) % steps) % half) / 4)));
+    this.#coarseScore = library.phases.map((p) => new Float64Array(2 * p.count));
+    this.#simulators = library.phases.map(() => undefined);
+  }
+
+  /** The correlation of orientation g with the current polar image, spots at their exact positions (bilinear in radius and angle). */
+  #scoreAt(p: number, g: Mat3): number {
+    const lib = this.library;
+    const sim = (this.#simulators[p] ??= templateSimulator(makePhase(lib.phases[p].structure), lib));
+    const pattern = sim.simulate(g);
+    const half = sim.center[0];
+    const order = this.#order;
+    order.length = 0;
+    for (let i = 0; i < pattern.count; i++) {
+      const r = Math.hypot(pattern.x[i] - half, pattern.y[i] - half);
+      if (r >= lib.innerRadius && r <= lib.radius && pattern.intensity[i] > 0) order.push(i);
+    }
+    if (order.length === 0) return 0;
+    order.sort((a, b) => pattern.intensity[b] - pattern.intensity[a] || a - b);
+    if (order.length > lib.maxSpots) order.length = lib.maxSpots;
+    const steps = this.#steps;
+    const polar = this.#polar;
+    let norm = 0, sum = 0;
+    for (const i of order) {
+      const w = pattern.intensity[i] ** lib.gamma;
+      norm += w * w;
+      const dx = pattern.x[i] - half;
+      const dy = pattern.y[i] - half;
+      const r = Math.hypot(dx, dy);
+      let a = (Math.atan2(dy, dx) / (2 * Math.PI)) * steps;
+      if (a < 0) a += steps;
+      const r0 = Math.min(Math.floor(r), this.#rows - 2);
+      const a0 = Math.floor(a) % steps;
+      const fr = Math.min(1, r - r0);
+      const fa = a - Math.floor(a);
+      const i0 = r0 * 2 * steps + a0;
+      const i1 = i0 + 2 * steps;
+      const v = (polar[i0] * (1 - fa) + polar[i0 + 1] * fa) * (1 - fr) + (polar[i1] * (1 - fa) + polar[i1 + 1] * fa) * fr;
+      sum += w * v;
+    }
+    return sum / Math.sqrt(norm);
+  }
+
+  /**
+   * The normalised correlation of orientation `g` of phase `phase` (index
+   * into the library's phases) with the pattern last given to `match`.
+   */
+  correlationAt(phase: number, g: Mat3): number {
+    return this.#norm > 0 ? this.#scoreAt(phase, g) / this.#norm : 0;
+  }
+
+  /** Hill-climbs a candidate off the grid: turns about the sample x, y and z axes by 0.5°, 0.25°, 0.125°. */
+  #refine(c: Candidate, g: Mat3): void {
+    let best = this.#scoreAt(c.phase, g);
+    for (const degrees of [0.5, 0.25, 0.125]) {
+      const step = (degrees * Math.PI) / 180;
+      for (let round = 0; round < 6; round++) {
+        let next: Mat3 | undefined;
+        for (let axis = 0; axis < 3; axis++) {
+          for (const sign of [1, -1]) {
+            const trial = turnAbout(g, axis, sign * step);
+            const score = this.#scoreAt(c.phase, trial);
+            if (score > best) {
+              best = score;
+              next = trial;
+            }
+          }
+        }
+        if (!next) break;
+        g = next;
+      }
+    }
+    c.refined = g;
+    c.score = best;
+  }
+
+  /**
+   * The direct beam: the brightest box (side about n/16) within n/4 of the
+   * middle, then the centroid of what rises above half its peak about it.
+   */
+  findCenter(frame: ArrayLike<number>): [number, number] {
+    const n = this.size;
+    const reach = Math.max(3, Math.round(n / 4));
+    const half = Math.max(2, Math.round(n / 32));
+    const mid = (n - 1) / 2;
+    const lo = Math.max(half, Math.floor(mid - reach));
+    const hi = Math.min(n - 1 - half, Math.ceil(mid + reach));
+    // Sums over rows of a window of 2·half + 1, then over columns.
+    const rowSums = this.#boxRows;
+    for (let y = lo - half; y <= hi + half; y++) {
+      let s = 0;
+      for (let x = lo - half; x <= lo + half; x++) s += frame[y * n + x];
+      rowSums[y * n + lo] = s;
+      for (let x = lo + 1; x <= hi; x++) {
+        s += frame[y * n + x + half] - frame[y * n + x - half - 1];
+        rowSums[y * n + x] = s;
+      }
+    }
+    let best = -1, bx = Math.round(mid), by = Math.round(mid);
+    for (let x = lo; x <= hi; x++) {
+      let s = 0;
+      for (let y = lo - half; y <= lo + half; y++) s += rowSums[y * n + x];
+      for (let y = lo; y <= hi; y++) {
+        if (y > lo) s += rowSums[(y + half) * n + x] - rowSums[(y - half - 1) * n + x];
+        if (s > best || (s === best && (y < by || (y === by && x < bx)))) {
+          best = s;
+          bx = x;
+          by = y;
+        }
+      }
+    }
+    const w = Math.max(3, Math.round(n / 24));
+    let peak = 0, floor = Infinity;
+    for (let y = Math.max(0, by - w); y <= Math.min(n - 1, by + w); y++) {
+      for (let x = Math.max(0, bx - w); x <= Math.min(n - 1, bx + w); x++) {
+        const v = frame[y * n + x];
+        if (v > peak) peak = v;
+        if (v < floor) floor = v;
+      }
+    }
+    const threshold = floor + 0.5 * (peak - floor);
+    let sw = 0, sx = 0, sy = 0;
+    for (let y = Math.max(0, by - w); y <= Math.min(n - 1, by + w); y++) {
+      for (let x = Math.max(0, bx - w); x <= Math.min(n - 1, bx + w); x++) {
+        const v = frame[y * n + x] - threshold;
+        if (v > 0) {
+          sw += v;
+          sx += v * x;
+          sy += v * y;
+        }
+      }
+    }
+    return sw > 0 ? [sx / sw, sy / sw] : [bx, by];
+  }
+
+  /**
+   * The polar image about (cx, cy): bilinear samples at whole-pixel radii,
+   * each ring's median subtracted (the diffuse background) and clipped at
+   * 0, raised to the library's gamma, rings inside the beam mask zeroed.
+   * Returns the image's Euclidean norm and its largest value.
+   */
+  #transform(frame: ArrayLike<number>, cx: number, cy: number): { norm: number; peak: number } {
+    const n = this.size;
+    const steps = this.#steps;
+    const polar = this.#polar;
+    const ring = this.#ring;
+    const gamma = this.library.gamma;
+    const inner = this.library.innerRadius;
+    let sum2 = 0, peak = 0;
+    for (let r = 0; r < this.#rows; r++) {
+      const row = r * 2 * steps;
+      if (r < inner) {
+        polar.fill(0, row, row + 2 * steps);
+        continue;
+      }
+      let valid = 0;
+      for (let a = 0; a < steps; a++) {
+        const x = cx + r * this.#cos[a];
+        const y = cy + r * this.#sin[a];
+        const x0 = Math.floor(x);
+        const y0 = Math.floor(y);
+        let v = -1;
+        if (x0 >= 0 && y0 >= 0 && x0 + 1 < n && y0 + 1 < n) {
+          const fx = x - x0;
+          const fy = y - y0;
+          const i = y0 * n + x0;
+          v = (frame[i] * (1 - fx) + frame[i + 1] * fx) * (1 - fy) + (frame[i + n] * (1 - fx) + frame[i + n + 1] * fx) * fy;
+          this.#corr[valid++] = v;
+        }
+        ring[a] = v;
+      }
+      // Samples off the detector (marked −1) are 0 after the ring's median (of those on it) is taken away.
+      const median = valid > 0 ? medianOf(this.#corr, valid) : 0;
+      for (let a = 0; a < steps; a++) {
+        const d = ring[a] < 0 ? 0 : ring[a] - median;
+        const v = d > 0 ? (gamma === 1 ? d : d ** gamma) : 0;
+        polar[row + a] = v;
+        polar[row + steps + a] = v;
+        sum2 += v * v;
+        if (v > peak) peak = v;
+      }
+    }
+    return { norm: Math.sqrt(sum2), peak };
+  }
+
+  /** Folds the polar image into the coarse one: bin b of a row sums steps 4b − 2 … 4b + 5 of both half-turns. */
+  #fold(): void {
+    const steps = this.#steps;
+    const half = steps / 2;
+    const bins = this.#coarseBins;
+    const polar = this.#polar;
+    const coarse = this.#coarse;
+    for (let r = 0; r < this.#rows; r++) {
+      const row = r * 2 * steps;
+      const out = r * 2 * bins;
+      for (let b = 0; b < bins; b++) {
+        let s = 0;
+        for (let j = -2; j < 6; j++) {
+          const a = (4 * b + j + steps) % steps;
+          s += polar[row + a] + polar[row + ((a + half) % steps)];
+        }
+        coarse[out + b] = s;
+        coarse[out + bins + b] = s;
+      }
+    }
+  }
+
+  /** Best coarse score over the half-turn of each template (plain at 2t, mirrored at 2t + 1). */
+  #coarsePass(p: number): void {
+    const lib = this.library.phases[p];
+    const bins = this.#coarseBins;
+    const coarse = this.#coarse;
+    const corr = this.#corr;
+    const scores = this.#coarseScore[p];
+    const { start, spotR, spotW } = lib;
+    for (let m = 0; m < 2; m++) {
+      const binOf = m === 0 ? this.#coarseA[p] : this.#coarseM[p];
+      for (let t = 0; t < lib.count; t++) {
+        corr.fill(0, 0, bins);
+        for (let i = start[t]; i < start[t + 1]; i++) {
+          if (spotR[i] >= this.#rows) continue;
+          const w = spotW[i];
+          const base = spotR[i] * 2 * bins + binOf[i];
+          for (let s = 0; s < bins; s++) corr[s] += w * coarse[base + s];
+        }
+        let best = 0;
+        for (let s = 0; s < bins; s++) if (corr[s] > best) best = corr[s];
+        scores[2 * t + m] = best;
+      }
+    }
+  }
+
+  /** The full search of one template over every turn: its best turn (refined) and the best other local maximum. */
+  #finePass(p: number, t: number, mirrored: boolean, out: Candidate[]): void {
+    const lib = this.library.phases[p];
+    const steps = this.#steps;
+    const polar = this.#polar;
+    const corr = this.#corr;
+    corr.fill(0);
+    const { start, spotR, spotA, spotW } = lib;
+    for (let i = start[t]; i < start[t + 1]; i++) {
+      if (spotR[i] >= this.#rows) continue;
+      const w = spotW[i];
+      const a = mirrored ? (steps - spotA[i]) % steps : spotA[i];
+      const base = spotR[i] * 2 * steps + a;
+      for (let s = 0; s < steps; s++) corr[s] += w * polar[base + s];
+    }
+    // Spot at angle a with turn s reads polar[a + s]: the spot moved to a + s.
+    let b1 = 0;
+    for (let s = 1; s < steps; s++) if (corr[s] > corr[b1]) b1 = s;
+    let b2 = -1;
+    for (let s = 0; s < steps; s++) {
+      const d = Math.abs(s - b1);
+      if (Math.min(d, steps - d) <= 2) continue;
+      const v = corr[s];
+      if (v >= corr[(s + 1) % steps] && v >= corr[(s + steps - 1) % steps] && (b2 < 0 || v > corr[b2])) b2 = s;
+    }
+    for (const b of b2 < 0 ? [b1] : [b1, b2]) {
+      const l = corr[(b + steps - 1) % steps], c = corr[b], r = corr[(b + 1) % steps];
+      const den = l - 2 * c + r;
+      const shift = den < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / den)) : 0;
+      out.push({ phase: p, template: t, mirrored, turn: b + shift, score: c });
+    }
+  }
+
+  /**
+   * Indexes one pattern (`size`² values, row-major) into position `index`
+   * of `maps`. A pattern with nothing left after background removal stays
+   * unindexed (phase 0).
+   */
+  match(frame: ArrayLike<number>, maps: IndexMaps, index: number): void {
+    const [cx, cy] = this.options.center ?? this.findCenter(frame);
+    maps.center[2 * index] = cx;
+    maps.center[2 * index + 1] = cy;
+    const { norm, peak } = this.#transform(frame, cx, cy);
+    this.#norm = norm;
+    if (!(norm > 0)) return;
+    this.#fold();
+    const candidates: Candidate[] = [];
+    const phases = this.library.phases;
+    for (let p = 0; p < phases.length; p++) {
+      if (phases[p].count === 0) continue;
+      this.#coarsePass(p);
+      const scores = this.#coarseScore[p];
+      const keep = Math.min(scores.length, Math.max(24, Math.ceil(this.options.keep * scores.length)));
+      for (const k of topIndices(scores, keep)) this.#finePass(p, k >> 1, (k & 1) === 1, candidates);
+    }
+    if (candidates.length === 0) return;
+    const byScore = (a: Candidate, b: Candidate) =>
+      b.score - a.score || a.phase - b.phase || a.template - b.template || Number(a.mirrored) - Number(b.mirrored) || a.turn - b.turn;
+    candidates.sort(byScore);
+    const steps = this.#steps;
+    const toRadians = (turn: number) => (2 * Math.PI * turn) / steps;
+    const gridOrientation = (c: Candidate) => orientationOf(phases[c.phase], c.template, c.mirrored, toRadians(c.turn));
+    if (this.options.refine > 0) {
+      const refined = new Array<number>(phases.length).fill(0);
+      for (const c of candidates) {
+        if (refined[c.phase] >= this.options.refine) continue;
+        refined[c.phase]++;
+        this.#refine(c, gridOrientation(c));
+      }
+      candidates.sort(byScore);
+    }
+    const best = candidates[0];
+    const orientation = (c: Candidate) => c.refined ?? gridOrientation(c);
+    const quaternionOf = (c: Candidate) => matrixToQuaternion(orientation(c));
+    const g = orientation(best);
+    const q = matrixToQuaternion(g);
+    const euler = matrixToEuler(g);
+    maps.phase[index] = best.phase + 1;
+    for (let i = 0; i < 3; i++) maps.euler[3 * index + i] = (euler[i] * 180) / Math.PI;
+    maps.quaternion.set(q, 4 * index);
+    maps.correlation[index] = best.score / norm;
+    // Reliability: the best solution of the same phase at more than `distinct` degrees.
+    const lib = phases[best.phase];
+    let second = 0;
+    let other = 0;
+    for (let i = 1; i < candidates.length; i++) {
+      const c = candidates[i];
+      if (c.phase !== best.phase) {
+        if (other === 0) other = c.score;
+        continue;
+      }
+      if (second === 0 && misorientation(q, quaternionOf(c), lib.symmetry) > this.options.distinct) second = c.score;
+      if (second !== 0 && (other !== 0 || phases.length === 1)) break;
+    }
+    maps.reliability[index] = 100 * (1 - second / best.score);
+    maps.phaseReliability[index] = 100 * (1 - other / best.score);
+    // Spots of the best template where the pattern is bright.
+    let found = 0;
+    const turn = Math.round(best.turn);
+    for (let i = lib.start[best.template]; i < lib.start[best.template + 1]; i++) {
+      if (lib.spotR[i] >= this.#rows) continue;
+      const a = best.mirrored ? (steps - lib.spotA[i]) % steps : lib.spotA[i];
+      if (this.#polar[lib.spotR[i] * 2 * steps + ((a + turn) % steps)] > 0.15 * peak) found++;
+    }
+    maps.spots[index] = found;
+    // The best solutions.
+    const k = maps.solutionsPerPosition;
+    for (let i = 0; i < Math.min(k, candidates.length); i++) {
+      const c = candidates[i];
+      const j = index * k + i;
+      maps.solutions.phase[j] = c.phase + 1;
+      maps.solutions.quaternion.set(i === 0 ? q : quaternionOf(c), 4 * j);
+      maps.solutions.correlation[j] = c.score / norm;
+    }
+  }
+}
+
+/** The median of the first `n` values of `scratch`, reordering them. */
+function medianOf(scratch: Float64Array, n: number): number {
+  const k = n >> 1;
+  let lo = 0, hi = n - 1;
+  while (lo < hi) {
+    const pivot = scratch[(lo + hi) >> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (scratch[i] < pivot) i++;
+      while (scratch[j] > pivot) j--;
+      if (i <= j) {
+        const t = scratch[i];
+        scratch[i] = scratch[j];
+        scratch[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return scratch[k];
+}
+
+/** Indices of the `k` largest values (ties: lower index first), in no particular order. */
+function topIndices(values: Float64Array, k: number): Int32Array {
+  const n = values.length;
+  if (k >= n) return Int32Array.from({ length: n }, (_, i) => i);
+  // Threshold by quickselect on a copy, then collect.
+  const copy = Float64Array.from(values);
+  let lo = 0, hi = n - 1;
+  const target = n - k;
+  while (lo < hi) {
+    const pivot = copy[(lo + hi) >> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (copy[i] < pivot) i++;
+      while (copy[j] > pivot) j--;
+      if (i <= j) {
+        const t = copy[i];
+        copy[i] = copy[j];
+        copy[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  const threshold = copy[target];
+  const out = new Int32Array(k);
+  let m = 0;
+  for (let i = 0; i < n && m < k; i++) if (values[i] > threshold) out[m++] = i;
+  for (let i = 0; i < n && m < k; i++) if (values[i] === threshold) out[m++] = i;
+  return out;
+}

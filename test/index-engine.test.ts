@@ -1,0 +1,196 @@
+/**
+ * Orientation indexing: the fundamental sector, matching simulated patterns
+ * of known orientation, and the worker pool giving the same maps as one
+ * thread (cancellable, with progress).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eulerDegreesToMatrix, zoneAxisOrientation } from '../src/crystal/orientation.js';
+import { readCifPhase, type Phase } from '../src/crystal/phase.js';
+import { PatternSimulator, renderPattern } from '../src/crystal/simulate.js';
+import { buildLibrary, fundamentalDirections, librarySize } from '../src/indexing/library.js';
+import { createIndexMaps, orientationOf, PatternMatcher } from '../src/indexing/match.js';
+import { indexOrientations, precessionFromNote, type JobPool } from '../src/indexing/engine.js';
+import { matrixToQuaternion, misorientation, quaternionToMatrix, symmetryQuaternions } from '../src/indexing/quaternion.js';
+import { openBlockfile } from '../src/node/open.js';
+import { writeSpedDemoFile } from '../src/node/sped-demo-file.js';
+import { REPO_ROOT } from './helpers/fixtures.js';
+import { tempDir } from './helpers/cli.js';
+
+const cif = (name: string) => readCifPhase(readFileSync(join(REPO_ROOT, 'examples', name), 'utf8'), name);
+const copper = cif('Cu.cif');
+const titanium = cif('Ti-alpha.cif');
+
+describe('fundamental sector of beam directions', () => {
+  it.each([
+    ['Cu.cif', 24],
+    ['Ti-alpha.cif', 12],
+    ['Si.cif', 24],
+  ])('%s: about 1/(2·%i) of the sphere, and its images under the group and the inversion cover the sphere once', (name, order) => {
+    const phase = cif(name);
+    expect(phase.laueRotations.length).toBe(order);
+    const resolution = 3;
+    const dirs = fundamentalDirections(phase.laueRotations, resolution);
+    const all = Math.ceil((4 * Math.PI) / ((resolution * Math.PI) / 180) ** 2);
+    const kept = dirs.length / 3;
+    expect(kept / (all / (2 * order))).toBeGreaterThan(0.9);
+    expect(kept / (all / (2 * order))).toBeLessThan(1.1);
+    // Every direction of a random set has an image within about a grid step of a kept one.
+    let worst = 0;
+    for (let i = 0; i < 200; i++) {
+      const z = 2 * ((i * 0.618034) % 1) - 1;
+      const a = i * 2.39996;
+      const v = [Math.sqrt(1 - z * z) * Math.cos(a), Math.sqrt(1 - z * z) * Math.sin(a), z];
+      let best = -1;
+      for (const r of phase.laueRotations) {
+        const w = [0, 1, 2].map((row) => r[3 * row] * v[0] + r[3 * row + 1] * v[1] + r[3 * row + 2] * v[2]);
+        for (const sign of [1, -1]) {
+          for (let d = 0; d < dirs.length; d += 3) best = Math.max(best, sign * (w[0] * dirs[d] + w[1] * dirs[d + 1] + w[2] * dirs[d + 2]));
+        }
+      }
+      worst = Math.max(worst, (Math.acos(Math.min(1, best)) * 180) / Math.PI);
+    }
+    expect(worst).toBeLessThan(1.5 * resolution);
+  });
+});
+
+describe('quaternions and misorientation', () => {
+  it('round-trips matrices and finds symmetry-equivalent orientations 0° apart', () => {
+    const g = eulerDegreesToMatrix(30, 40, 50);
+    const q = matrixToQuaternion(g);
+    quaternionToMatrix(q).forEach((v, i) => expect(v).toBeCloseTo(g[i], 12));
+    const sym = symmetryQuaternions(copper.laueRotations);
+    for (const s of copper.laueRotations) {
+      const sg = [0, 1, 2].flatMap((r) => [0, 1, 2].map((c) => s[3 * r] * g[c] + s[3 * r + 1] * g[3 + c] + s[3 * r + 2] * g[6 + c]));
+      expect(misorientation(q, matrixToQuaternion(sg as never), sym)).toBeLessThan(1e-4);
+    }
+    expect(misorientation(q, matrixToQuaternion(eulerDegreesToMatrix(33, 40, 50)), sym)).toBeCloseTo(3, 6);
+    // A half turn about the beam counts only with beamFlip.
+    const flipped = matrixToQuaternion(eulerDegreesToMatrix(210, 40, 50));
+    expect(misorientation(q, flipped, sym)).toBeGreaterThan(10);
+    expect(misorientation(q, flipped, sym, true)).toBeLessThan(1e-4);
+  });
+});
+
+describe('matching simulated patterns', () => {
+  const size = 128;
+  const pixelSize = 0.028;
+  const library = (phase: Phase) => buildLibrary([phase], { pixelSize, radius: 86, innerRadius: 8, resolution: 1.5, precession: 1, thickness: 40 });
+  const cuLibrary = library(copper);
+  const tiLibrary = library(titanium);
+
+  function render(phase: Phase, g: number[], center: [number, number]) {
+    const sim = new PatternSimulator(phase, { size, pixelSize, center, precession: 1, thickness: 40 });
+    const image = renderPattern(sim.simulate(g as never), size, center, { spotSigma: 1.5, directBeam: 3, background: 2, counts: 400, seed: 3 });
+    return Uint16Array.from(image, (v) => Math.min(v, 65535));
+  }
+
+  it('a mirrored template is the pattern of G₀·diag(−1, 1, −1)', () => {
+    const lib = cuLibrary.phases[0];
+    const t = 17;
+    const sim = new PatternSimulator(copper, { size, pixelSize, precession: 1, thickness: 40 });
+    const plain = sim.simulate(orientationOf(lib, t, false, 0));
+    const mirrored = sim.simulate(orientationOf(lib, t, true, 0));
+    const c = (size - 1) / 2;
+    const key = (x: number, y: number, v: number) => `${Math.round((x - c) * 1e6)},${Math.round((y - c) * 1e6)},${v.toPrecision(8)}`;
+    const a = new Set(Array.from({ length: plain.count }, (_, i) => key(plain.x[i], 2 * c - plain.y[i], plain.intensity[i])));
+    const b = new Set(Array.from({ length: mirrored.count }, (_, i) => key(mirrored.x[i], mirrored.y[i], mirrored.intensity[i])));
+    expect(plain.count).toBeGreaterThan(3);
+    expect(b).toEqual(a);
+  });
+
+  it.each([
+    ['Cu', [12.5, 33.3, 71.2]],
+    ['Cu', [200.1, 87.4, 8.9]],
+    ['Cu', [301.7, 122.9, 155.5]],
+    ['Ti', [45.2, 61.7, 13.3]],
+    ['Ti', [170.4, 20.8, 250.1]],
+  ])('%s at Bunge (%j): found within 1.5° (a half turn about the beam allowed), beam centre within 0.3 px', (name, euler) => {
+    const phase = name === 'Cu' ? copper : titanium;
+    const lib = name === 'Cu' ? cuLibrary : tiLibrary;
+    const g = eulerDegreesToMatrix(euler[0], euler[1], euler[2]);
+    const center: [number, number] = [64.3, 61.8];
+    const matcher = new PatternMatcher(lib, size);
+    const maps = createIndexMaps(1, 5);
+    matcher.match(render(phase, g, center), maps, 0);
+    expect(maps.phase[0]).toBe(1);
+    expect(misorientation(maps.quaternion, matrixToQuaternion(g), lib.phases[0].symmetry, true)).toBeLessThan(1.5);
+    expect(Math.hypot(maps.center[0] - center[0], maps.center[1] - center[1])).toBeLessThan(0.3);
+    expect(maps.correlation[0]).toBeGreaterThan(0);
+    expect(maps.spots[0]).toBeGreaterThan(2);
+    // Solutions come best first.
+    for (let i = 1; i < 5; i++) expect(maps.solutions.correlation[i]).toBeLessThanOrEqual(maps.solutions.correlation[i - 1]);
+    expect(maps.solutions.correlation[0]).toBe(maps.correlation[0]);
+  });
+
+  it('tells copper from titanium (phase reliability), and a zone axis has a low reliability (its half-turn twin)', () => {
+    const both = buildLibrary([copper, titanium], { pixelSize, radius: 86, innerRadius: 8, resolution: 1.5, precession: 1, thickness: 40 });
+    const matcher = new PatternMatcher(both, size);
+    const maps = createIndexMaps(2, 3);
+    matcher.match(render(titanium, eulerDegreesToMatrix(45.2, 61.7, 13.3), [63.5, 63.5]), maps, 0);
+    const zone = zoneAxisOrientation(copper.lattice, [0, 1, 1], 20).matrix;
+    matcher.match(render(copper, zone, [63.5, 63.5]), maps, 1);
+    expect(Array.from(maps.phase)).toEqual([2, 1]);
+    expect(maps.phaseReliability[0]).toBeGreaterThan(5);
+    expect(maps.phaseReliability[1]).toBeGreaterThan(5);
+    expect(misorientation(maps.quaternion.subarray(4, 8), matrixToQuaternion(zone), both.phases[0].symmetry, true)).toBeLessThan(1.5);
+    expect(maps.reliability[1]).toBeLessThan(maps.reliability[0] + 50);
+  });
+
+  it('reads the precession angle from an ASTAR note', () => {
+    expect(precessionFromNote('Precession angle : 0.6\r\nPrecession Frequency : 100')).toBe(0.6);
+    expect(precessionFromNote('no such line')).toBeUndefined();
+  });
+
+  it('sizes the library as the sector: about 1/48 of a 1.5° sphere grid for copper', () => {
+    const { templates, spots, bytes } = librarySize(cuLibrary);
+    expect(templates).toBeGreaterThan(300);
+    expect(templates).toBeLessThan(460);
+    expect(spots).toBeGreaterThan(templates);
+    expect(bytes).toBeGreaterThan(0);
+  });
+});
+
+describe('indexing a scan on worker threads', () => {
+  const { dir, cleanup } = tempDir();
+  const path = join(dir, 'demo.blo');
+  let pool: JobPool & { close(): Promise<void> };
+  beforeAll(async () => {
+    await writeSpedDemoFile(path, { phases: [copper], nx: 7, ny: 5, dpSize: 96, bits: 8, seed: 3, grains: 4, pixelSize: 0.04 });
+    // The pool runs the compiled worker script: import it from the build that `npm test` makes first.
+    const node = await import(join(REPO_ROOT, 'dist', 'node', 'index.js'));
+    pool = node.createNodeAnalysisPool(2);
+  });
+  afterAll(async () => {
+    await pool.close();
+    cleanup();
+  });
+
+  it('gives bit-identical maps to one thread, with progress, over a region', async () => {
+    const bf = await openBlockfile(path);
+    const options = { pixelSize: 0.04, resolution: 3, region: { x0: 1, y0: 1, x1: 6, y1: 5 } };
+    const single = await indexOrientations(bf, [copper], options);
+    const progress: number[] = [];
+    const parallel = await indexOrientations(bf, [copper], options, { pool, blockFrames: 3, onProgress: (p) => progress.push(p.frames) });
+    await bf.close();
+    expect(progress.at(-1)).toBe(4 * 7);
+    for (const key of ['phase', 'euler', 'quaternion', 'correlation', 'reliability', 'phaseReliability', 'spots', 'center'] as const) {
+      expect(parallel[key]).toEqual(single[key]);
+    }
+    expect(parallel.solutions).toEqual(single.solutions);
+    expect(single.precession).toBe(1); // from the demo's note
+    // Inside the region every pattern is indexed; outside none is.
+    for (let y = 0; y < 5; y++) {
+      for (let x = 0; x < 7; x++) expect(single.phase[y * 7 + x]).toBe(x >= 1 && x < 6 && y >= 1 ? 1 : 0);
+    }
+  });
+
+  it('stops when cancelled', async () => {
+    const bf = await openBlockfile(path);
+    const abort = new AbortController();
+    const run = indexOrientations(bf, [copper], { pixelSize: 0.04, resolution: 2 }, { pool, blockFrames: 1, signal: abort.signal, onProgress: () => abort.abort(new Error('stop')) });
+    await expect(run).rejects.toThrow('stop');
+    await bf.close();
+  });
+});
