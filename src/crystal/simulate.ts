@@ -18,6 +18,9 @@
 import { electronWavelength, type Mat3 } from './lattice.js';
 import type { Phase } from './phase.js';
 import { reflectionsWithin, scatterersOf } from './structure-factor.js';
+import { seededRandom } from '../demo/random.js';
+
+export { seededRandom };
 
 export interface DetectorGeometry {
   /** Pattern side in pixels (N × N). */
@@ -228,17 +231,6 @@ export interface RenderOptions {
   seed?: number;
 }
 
-/** mulberry32: a small, fast, seedable PRNG giving floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A Poisson deviate of mean `mean` (Knuth's method for small means, a rounded normal beyond 30). */
 export function poisson(mean: number, random: () => number): number {

@@ -4,6 +4,7 @@
  * with angle), a diffuse background and noise. Deterministic from the seed,
  * and any frame can be rendered on its own, in any order. Pure: no I/O.
  */
+import { seededRandom } from './random.js';
 
 export interface SyntheticOptions {
   nx: number;
@@ -28,17 +29,6 @@ export interface SyntheticDataset {
   readonly note: string;
 }
 
-/** mulberry32: a small, fast, seedable PRNG giving floats in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function checkInt(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -55,7 +45,7 @@ export function createSyntheticDataset(options: SyntheticOptions): SyntheticData
   checkInt('dpSize', dp, 1, 0xffff);
   checkInt('seed', seed, 0, 0xffffffff);
   if (bits !== 8 && bits !== 16) throw new RangeError(`bits must be 8 or 16, got ${bits}`);
-  const random = prng(seed ^ 0x9e3779b9);
+  const random = seededRandom(seed ^ 0x9e3779b9);
   const grains = options.grains ?? 3 + Math.floor(random() * 4);
   checkInt('grains', grains, 1, 255);
 
@@ -142,7 +132,7 @@ export function createSyntheticDataset(options: SyntheticOptions): SyntheticData
       throw new RangeError(`out must be a ${bits === 16 ? 'Uint16Array' : 'Uint8Array'} of ${dp * dp} values`);
     }
     const g = grainMap[index];
-    const frameRandom = prng((seed * 2654435761 + index * 40503 + 1) >>> 0);
+    const frameRandom = seededRandom((seed * 2654435761 + index * 40503 + 1) >>> 0);
     scratch.set(base);
     const pos = spots[g];
     const amp = amplitudes[g];

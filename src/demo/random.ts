@@ -1,0 +1,13 @@
+/** Deterministic randomness for the demos and simulated noise: the same seed gives the same data, byte for byte. */
+
+/** mulberry32: a small, fast, seedable PRNG giving floats in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
