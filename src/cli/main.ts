@@ -21,18 +21,25 @@ const EXAMPLES: Record<string, string[]> = {
     'blo convert scan.blo scan.zarr                      # Dask: da.from_zarr("scan.zarr")',
     'blo convert processed.hspy scan.blo --intensity-scaling minmax',
     'blo convert scan.blo p.png --png pattern --frame 0,0 --cmap inferno --scale log',
+    'blo convert bf.zarr bf.npy                          # a finished results store of --part tasks',
   ],
   navigator: ['blo navigator scan.blo vbf.png', 'blo navigator scan.blo --compute -o nav.png   # also the mean of each pattern'],
   virtual: [
     'blo virtual scan.blo --disk 63.5,63.5,8 -o bf.png',
     'blo virtual scan.blo --annulus 63.5,63.5,20,60 -o adf.png --cmap inferno',
     'blo virtual scan.blo --disk 63.5,63.5,8 --rect 0,0,32,32 -o both.npy   # a [2, NY, NX] stack',
+    'blo virtual scan.blo --disk 63.5,63.5,8 -o bf.zarr --part 0/4   # task 0 of 4 (Slurm, Kubernetes): its rows into bf.zarr',
+    'blo virtual scan.blo --disk 63.5,63.5,8 -o bf.zarr --slurm 4    # writes bf.sbatch, the job array of the 4 tasks',
   ],
-  sum: ['blo sum scan.blo -o sum.png --scale log', 'blo sum scan.blo -o grain.npy --region 10,20,30,40'],
+  sum: ['blo sum scan.blo -o sum.png --scale log', 'blo sum scan.blo -o grain.npy --region 10,20,30,40', 'blo sum scan.blo -o sum.zarr --part 2/8   # then: blo convert sum.zarr sum.npy'],
   mean: ['blo mean scan.blo -o mean.png --scale log', 'blo mean scan.blo -o grain.tiff --region 16,16,5'],
   max: ['blo max scan.blo -o max.png --scale log --cmap magma', 'blo max scan.blo -o grain.npy --region 10,20,30,40'],
   std: ['blo std scan.blo -o std.png', 'blo std scan.blo -o std.npy --region 10,20,30,40'],
-  com: ['blo com scan.blo -o com.npy', 'blo com scan.blo -o com.png --disk 63.5,63.5,30 --threshold 5   # com-x.png and com-y.png'],
+  com: [
+    'blo com scan.blo -o com.npy',
+    'blo com scan.blo -o com.png --disk 63.5,63.5,30 --threshold 5   # com-x.png and com-y.png',
+    'blo com scan.blo -o com.zarr --slurm 16 --submit                # 16 Slurm tasks, then: blo convert com.zarr com.npy',
+  ],
   view: ['blo view scan.blo', 'blo view scan.blo --no-open --port 8123'],
   demo: [
     'blo demo demo.blo',
@@ -64,12 +71,20 @@ const warn = (line: string) => process.stderr.write(`warning: ${printable(line)}
 /** Output, display and worker options shared by the analysis commands. */
 function withAnalysisOptions(command: Command): Command {
   return command
-    .option('-o, --output <file>', 'OUT.npy, OUT.tiff or OUT.png')
+    .option('-o, --output <file>', 'OUT.npy, OUT.tiff or OUT.png (RESULTS.zarr with --part or --slurm)')
     .option('--cmap <name>', 'PNG colour map: gray, viridis, inferno, magma, cividis (default gray)')
     .option('--scale <how>', 'PNG intensity scale: linear, log, gamma or gamma:G (default linear)')
     .option('--percentiles <lo,hi>', 'PNG contrast: clip to these percentiles (default 0.5,99.5)')
     .option('--workers <n>', 'worker threads (default: one per core; 0 or 1 runs in this thread)')
     .option('--overwrite', 'replace existing output files');
+}
+
+/** Splitting a command into independent tasks (Slurm job arrays, Kubernetes Indexed Jobs): one results store. */
+function withPartOptions(command: Command): Command {
+  return command
+    .option('--part <I/N>', 'compute only part I (0-based) of N of the scan rows into -o RESULTS.zarr, shared by the N tasks')
+    .option('--slurm <N>', 'write RESULTS.sbatch, the Slurm array job of N tasks that fills -o RESULTS.zarr')
+    .option('--submit', 'with --slurm: submit that job with sbatch');
 }
 
 export function buildProgram(): Command {
@@ -126,7 +141,7 @@ export function buildProgram(): Command {
   });
 
   const collector = detectorCollector();
-  withAnalysisOptions(
+  withPartOptions(withAnalysisOptions(
     program
       .command('virtual')
       .description('virtual detector images (NY × NX, float64 sums) in one pass; several detectors give a stack or numbered PNGs')
@@ -135,7 +150,7 @@ export function buildProgram(): Command {
       .option('--annulus <cx,cy,r1,r2>', 'pixels with r1² ≤ d² ≤ r2²; repeatable', collector.parse.annulus)
       .option('--rect <x0,y0,x1,y1>', 'pixels with x0 ≤ x < x1 and y0 ≤ y < y1; repeatable', collector.parse.rect)
       .option('--mask <M.npy>', 'weights per pattern pixel (DP × DP, 0/1 or float); repeatable', collector.parse.mask),
-  ).action((file: string, options: AnalysisFlags) => import('./commands/analysis.js').then((m) => m.virtualCommand(file, collector.detectors, options, warn)));
+  )).action((file: string, options: AnalysisFlags) => import('./commands/analysis.js').then((m) => m.virtualCommand(file, collector.detectors, options, warn)));
 
   const statistics: [PatternStatistic, string][] = [
     ['sum', 'the sum pattern of the scan (float64)'],
@@ -144,16 +159,16 @@ export function buildProgram(): Command {
     ['std', 'the standard-deviation pattern of the scan (population, as numpy)'],
   ];
   for (const [statistic, description] of statistics) {
-    withAnalysisOptions(
+    withPartOptions(withAnalysisOptions(
       program
         .command(statistic)
         .description(description)
         .argument('<file>', 'a .blo file')
         .option('--region <x0,y0,x1,y1|cx,cy,r>', 'only these scan positions: a rectangle, or a disk'),
-    ).action((file: string, options: AnalysisFlags & { region?: string }) => import('./commands/analysis.js').then((m) => m.patternCommand(statistic, file, options, warn)));
+    )).action((file: string, options: AnalysisFlags & { region?: string }) => import('./commands/analysis.js').then((m) => m.patternCommand(statistic, file, options, warn)));
   }
 
-  withAnalysisOptions(
+  withPartOptions(withAnalysisOptions(
     program
       .command('com')
       .description('centre-of-mass maps of the patterns (x column and y row, in pixels): .npy stack [2, NY, NX], 2-page .tiff, or OUT-x.png and OUT-y.png')
@@ -161,7 +176,7 @@ export function buildProgram(): Command {
       .option('--disk <cx,cy,r>', 'only pixels inside this disk count')
       .option('--mask <M.npy>', 'weights per pattern pixel')
       .option('--threshold <value>', 'pixels below this value count as zero'),
-  ).action((file: string, options: AnalysisFlags & { mask?: string; disk?: string; threshold?: string }) => import('./commands/analysis.js').then((m) => m.comCommand(file, options, warn)));
+  )).action((file: string, options: AnalysisFlags & { mask?: string; disk?: string; threshold?: string }) => import('./commands/analysis.js').then((m) => m.comCommand(file, options, warn)));
 
   program
     .command('view')

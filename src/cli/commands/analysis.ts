@@ -18,8 +18,9 @@ import { progressBar } from '../progress.js';
 import { warningPrinter } from '../warnings.js';
 import { diskOption, rectOption, type DetectorOption } from '../detector-options.js';
 import { numberOption } from '../numbers.js';
+import type { PartCommand, PartFlags } from './parts.js';
 
-export interface AnalysisFlags extends DisplayFlags {
+export interface AnalysisFlags extends DisplayFlags, PartFlags {
   output?: string;
   overwrite?: boolean;
   workers?: string;
@@ -65,7 +66,11 @@ async function runPass(
   warn: (line: string) => void,
   build: (bf: Blockfile) => Promise<AnalysisRequest>,
   images: (result: AnalysisResult, bf: Blockfile) => Promise<NamedImage[]>,
+  command?: PartCommand,
 ): Promise<void> {
+  if (command && (flags.part !== undefined || flags.slurm !== undefined || flags.submit || /\.zarr$/i.test(flags.output ?? ''))) {
+    return runParts(file, flags, warn, build, command);
+  }
   const output = requireOutput(flags);
   const display = displayOptions(flags);
   const workers = workerCount(flags.workers);
@@ -81,6 +86,46 @@ async function runPass(
     bar.stop();
     report(bf.warnings); // broken frame records are found while reading
     await writeImages(output, await images(result, bf), { overwrite: flags.overwrite, display });
+  } finally {
+    bar.stop();
+    await pool?.close();
+    await bf.close();
+  }
+}
+
+/** `--part I/N -o results.zarr` (a plain `-o results.zarr` is part 0/1), or `--slurm N` to write the job that runs them all. */
+async function runParts(
+  file: string,
+  flags: AnalysisFlags,
+  warn: (line: string) => void,
+  build: (bf: Blockfile) => Promise<AnalysisRequest>,
+  command: PartCommand,
+): Promise<void> {
+  const parts = await import('./parts.js');
+  if (flags.part !== undefined && flags.slurm !== undefined) throw new UsageError('give --part (one task) or --slurm (the job of all tasks), not both');
+  if (flags.submit && flags.slurm === undefined) throw new UsageError('--submit submits the job that --slurm N writes: give --slurm N');
+  if (!flags.output || !parts.isStoreOutput(flags.output)) throw new UsageError('--part and --slurm write a results store: give -o RESULTS.zarr');
+  const output = flags.output;
+  const slurm = flags.slurm === undefined ? undefined : numberOption('--slurm', flags.slurm, { integer: true, min: 1 });
+  const part = flags.part === undefined ? ([0, 1] as [number, number]) : parts.parsePart(flags.part);
+  const workers = workerCount(flags.workers);
+  const bf = await openBlockfile(file);
+  let pool: AnalysisPool | undefined;
+  const bar = progressBar(slurm === undefined ? `part ${part[0]}/${part[1]}` : 'checking');
+  const report = warningPrinter(warn);
+  try {
+    report(bf.warnings);
+    const request = await build(bf);
+    if (slurm !== undefined) {
+      const { analysisShape, compileRequest } = await import('../../analysis/accumulate.js');
+      compileRequest(request, analysisShape(bf.geometry)); // a bad request fails here, not in every task
+      await parts.writeSlurmJob(command, output, slurm, flags, (line) => process.stdout.write(`${line}\n`));
+      return;
+    }
+    pool = workers > 1 ? createNodeAnalysisPool(workers) : undefined;
+    await parts.runPart(bf, command, request, part, output, { overwrite: flags.overwrite, input: file, pool, onProgress: (p) => bar.update(p.frames, p.totalFrames) });
+    bar.stop();
+    report(bf.warnings);
   } finally {
     bar.stop();
     await pool?.close();
@@ -104,6 +149,7 @@ export async function virtualCommand(
       const [rows, cols] = result.scanShape;
       return result.virtual.map((data, i) => ({ name: String(i + 1), data, rows, cols }));
     },
+    'virtual',
   );
 }
 
@@ -139,6 +185,7 @@ export async function patternCommand(
       const [rows, cols] = result.patternShape;
       return [{ name: statistic, data: result[statistic]!, rows, cols }];
     },
+    statistic,
   );
 }
 
@@ -169,6 +216,7 @@ export async function comCommand(
         { name: 'y', data: result.centerOfMass!.y, rows, cols },
       ];
     },
+    'com',
   );
 }
 

@@ -217,9 +217,22 @@ async function toPng(bf: Blockfile, output: string, options: ConvertOptions): Pr
   }
 }
 
+/** A finished results store of `--part` tasks → what the single-process command writes (.npy, .tiff, .png). */
+async function resultsStore(input: string, output: string, to: string, options: ConvertOptions): Promise<void> {
+  if (!['npy', 'tif', 'tiff', 'png'].includes(to)) throw new UsageError(`cannot convert a results store to .${to}: write .npy, .tiff or .png`);
+  const pngOnly = (['png', 'frame', 'every'] as const).filter((n) => options[n] !== undefined);
+  const writerOnly = WRITER_FLAGS.filter((n) => options[n] !== undefined);
+  if (pngOnly.length > 0 || writerOnly.length > 0) throw new UsageError(`--${[...pngOnly, ...writerOnly][0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply to a results store`);
+  if (to !== 'png' && (['cmap', 'scale', 'percentiles'] as const).some((n) => options[n] !== undefined)) throw new UsageError('--cmap, --scale and --percentiles apply to .png output');
+  const { partStoreImages } = await import('./parts.js');
+  const images = await partStoreImages(input);
+  await writeImages(output, images, { overwrite: options.overwrite, display: displayOptions(options) });
+}
+
 export async function convertCommand(input: string, output: string, options: ConvertOptions, warn: (line: string) => void): Promise<void> {
   const from = extension(input);
   const to = extension(output);
+  if (from === 'zarr' && (await import('../../node/part-store.js').then((m) => m.isPartStore(input)))) return resultsStore(input, output, to, options);
   const supported = INPUTS.includes(from) && (to === 'blo' || to === 'npy' || (from === 'blo' && FROM_BLOCKFILE.includes(to)));
   if (!supported) {
     throw new UsageError(
