@@ -8,6 +8,8 @@ import { FRAME_PREFIX_SIZE } from './frame.js';
 import { bitDepthFromNote } from './note.js';
 import type { PixelDtype } from './types.js';
 
+/** Where every known writer puts the navigator image (Data_offset_1), so where the note ends. */
+const CONVENTIONAL_NAVIGATOR_OFFSET = 0x1000;
 /** The note region is 3856 bytes in every known file; refuse absurd ones. */
 export const MAX_NOTE_BYTES = 16 * 1024 * 1024;
 /**
@@ -70,10 +72,13 @@ export function checkHeader(
     warnings.push({ code: 'NON_FINITE_HEADER', message: `${file}: header fields that are not finite numbers: ${nonFinite.join(', ')}` });
   }
   // The note runs from the header's end to the navigator image. HyperSpy reads it up to
-  // Data_offset_1 whatever that is; here it also stops at the frames and the file's end,
-  // so that a wrong Data_offset_1 does not pull the frames into the note.
+  // Data_offset_1 whatever that is; here it also stops at the frames and the file's end, and
+  // where Data_offset_1 is unusable, at the 4096 (0x1000) every known writer uses, so that
+  // a wrong offset pulls neither the navigator nor the frames into the note.
+  const o1 = header.Data_offset_1;
   const o2 = header.Data_offset_2;
-  const noteEnd = Math.max(HEADER_SIZE, Math.min(header.Data_offset_1, o2 >= HEADER_SIZE ? o2 : Infinity, fileSize));
+  const navigatorStart = o1 >= HEADER_SIZE && o1 <= fileSize ? o1 : CONVENTIONAL_NAVIGATOR_OFFSET;
+  const noteEnd = Math.max(HEADER_SIZE, Math.min(navigatorStart, o2 >= HEADER_SIZE ? o2 : Infinity, fileSize));
   if (noteEnd - HEADER_SIZE > MAX_NOTE_BYTES) {
     throw new BlockfileError('BAD_NOTE', file, `note region of ${noteEnd - HEADER_SIZE} bytes (Data_offset_1 ${header.Data_offset_1}) is implausibly large`);
   }
