@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import type { AnalysisFlags, PatternStatistic } from './commands/analysis.js';
 import type { ConvertOptions } from './commands/convert.js';
 import type { CrystalFlags, SimulateFlags } from './commands/crystal.js';
+import type { IndexFlags } from './commands/index-command.js';
 import type { InfoOptions } from './commands/info.js';
 import { detectorCollector } from './detector-options.js';
 import { describeFailure, UsageError } from './errors.js';
@@ -47,6 +48,11 @@ const EXAMPLES: Record<string, string[]> = {
     'blo demo sped.blo --phase examples/Cu.cif --phase examples/ferrite.cif --pixel-size 0.025 --truth truth.ctf',
   ],
   crystal: ['blo crystal examples/Cu.cif', 'blo crystal examples/Ti-alpha.cif --json --dmin 0.8'],
+  index: [
+    'blo demo demo.blo --phase examples/Cu.cif --scan 32x32 --size 144 --pixel-size 0.025 --grains 12 --truth truth.ctf',
+    'blo index demo.blo --phase examples/Cu.cif --pixel-size 0.025 -o map.ctf -o map.png   # map.png: IPF-Z and its key; map-phase.png, map-reliability.png',
+    'blo index scan.blo --phase Cu.cif --phase Fe.cif --pixel-size 0.021 --precession 0.8 --resolution 1 -o map.ang --region 0,0,64,32',
+  ],
   simulate: [
     'blo simulate examples/Cu.cif --zone 0,0,1 --pixel-size 0.02 -o cu001.png',
     'blo simulate examples/Cu.cif --euler 30,45,10 --pixel-size 0.02 --json',
@@ -236,6 +242,25 @@ export function buildProgram(): Command {
     .option('--percentiles <lo,hi>', 'PNG contrast clip (default 0,100)')
     .option('--overwrite', 'replace an existing output file')
     .action((file: string, options: SimulateFlags) => import('./commands/crystal.js').then((m) => m.simulateCommand(file, options, out)));
+
+  program
+    .command('index')
+    .description('orientation and phase maps by template matching against kinematic patterns of CIF phases: .ctf (MTEX, orix), .ang, .npy or .png (IPF map with its key, phase and reliability maps)')
+    .argument('<file>', 'a .blo file')
+    .option('--phase <cif>', 'a phase to index against (repeatable: the best match across phases wins)', collect)
+    .option('--pixel-size <A>', 'reciprocal calibration, Å⁻¹ per pattern pixel (required)')
+    .option('--precession <deg>', 'precession angle, degrees (default: the note\'s "Precession angle" line, else 0)')
+    .option('--voltage <kV>', 'accelerating voltage, kV (default: the header\'s beam energy)')
+    .option('--resolution <deg>', 'template grid and in-plane step, degrees (default 1)')
+    .option('--thickness <nm>', 'crystal thickness the templates are simulated for, nm (default 30)')
+    .option('--center <x,y>', 'a fixed direct-beam position, pixels (default: found in every pattern)')
+    .option('--region <x0,y0,x1,y1>', 'only scan positions x0 ≤ x < x1, y0 ≤ y < y1')
+    .option('--solutions <n>', 'solutions kept per pattern (default 5)')
+    .option('--ipf <axis>', 'for .png: the sample direction of the IPF map, x, y or z (default z, the beam)')
+    .option('-o, --output <file>', 'OUT.ctf, OUT.ang, OUT.npy ([NY, NX, 10]: phase, φ1, Φ, φ2, correlation, reliability, phase reliability, spots, centre x, y) or OUT.png; repeatable', collect)
+    .option('--workers <n>', 'worker threads (default: one per core; 0 or 1 runs in this thread)')
+    .option('--overwrite', 'replace existing output files')
+    .action((file: string, options: IndexFlags) => import('./commands/index-command.js').then((m) => m.indexCommand(file, options, out, warn)));
 
   return program;
 }

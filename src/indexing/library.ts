@@ -26,7 +26,7 @@ export interface LibraryOptions {
   precession?: number;
   /** Accelerating voltage, kV (default 200). */
   voltage?: number;
-  /** Crystal thickness, nm: the relrod width (default 40). */
+  /** Crystal thickness the templates are simulated for, nm: the relrod width (default 30; thinner is more forgiving). */
   thickness?: number;
   /** Spot weights are intensity^gamma (default 0.5: evens out strong and weak spots). */
   gamma?: number;
@@ -204,7 +204,7 @@ export function libraryOptions(options: LibraryOptions): Required<LibraryOptions
     resolution: 1,
     precession: 1,
     voltage: 200,
-    thickness: 40,
+    thickness: 30,
     gamma: 0.5,
     maxSpots: 60,
     ...options,

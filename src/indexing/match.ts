@@ -4,9 +4,10 @@
  * ring by ring and the beam masked, then every template correlated over
  * all turns about the beam (a cyclic correlation over the polar angle), for
  * the template and its mirror image (together they cover every orientation:
- * see `orientationOf`). A coarse pass over half-turns with 4-step bins keeps
- * the best fraction of templates for the full search. Pure, deterministic,
- * allocation-free per pattern: the same numbers in any thread.
+ * see `orientationOf`). A coarse pass (each template's strongest spots on
+ * 2-step bins) keeps the best fraction of templates for the full search;
+ * the best few are then refined off the grid. Pure and deterministic: the
+ * same numbers in any thread.
  */
 import { eulerToMatrix, matrixToEuler } from '../crystal/orientation.js';
 import type { Mat3 } from '../crystal/lattice.js';
@@ -20,7 +21,7 @@ export interface MatchOptions {
   center?: [number, number];
   /** Solutions kept per pattern (default 5). */
   solutions?: number;
-  /** Fraction of templates the coarse pass keeps for the full search (default 0.06; at least 24). */
+  /** Fraction of templates the coarse pass keeps for the full search (default 0.03; at least 24). */
   keep?: number;
   /** Solutions closer than this (degrees) to the best do not count for the reliability (default 5). */
   distinct?: number;
@@ -101,6 +102,12 @@ export function orientationOf(library: PhaseLibrary, t: number, mirrored: boolea
   ];
 }
 
+/** Spots per template in the coarse pass: the strongest. */
+const COARSE_SPOTS = 8;
+
+/** Step sizes of the off-grid refinement, degrees. */
+const REFINE_STEPS = [0.5, 0.25, 0.125];
+
 interface Candidate {
   phase: number;
   template: number;
@@ -142,8 +149,8 @@ export class PatternMatcher {
   readonly #sin: Float64Array;
   /** Polar image, each row twice over (2·steps per row) for cyclic shifts without a modulo. */
   readonly #polar: Float32Array;
-  /** Coarse polar image: half-turns folded, 4-step bins (over 8 steps), each row twice. */
-  readonly #coarse: Float32Array;
+  /** Coarse polar image: 2-step bins (see `#coarsen`), each row twice. */
+  readonly #coarse: Float64Array;
   readonly #coarseBins: number;
   readonly #ring: Float32Array;
   readonly #boxRows: Float64Array;
@@ -154,6 +161,8 @@ export class PatternMatcher {
   readonly #coarseScore: Float64Array[];
   readonly #simulators: (PatternSimulator | undefined)[];
   readonly #order: number[] = [];
+  readonly #bases = new Int32Array(COARSE_SPOTS + 3);
+  readonly #weights = new Float64Array(COARSE_SPOTS + 3);
   #norm = 0;
 
   constructor(library: TemplateLibrary, size: number, options: MatchOptions = {}) {
@@ -161,7 +170,7 @@ export class PatternMatcher {
     this.size = size;
     this.options = {
       solutions: options.solutions ?? 5,
-      keep: options.keep ?? 0.06,
+      keep: options.keep ?? 0.03,
       distinct: options.distinct ?? 5,
       refine: options.refine ?? 3,
       center: options.center,
@@ -180,14 +189,14 @@ export class PatternMatcher {
       this.#sin[a] = Math.sin((2 * Math.PI * a) / steps);
     }
     this.#polar = new Float32Array(this.#rows * 2 * steps);
-    this.#coarseBins = steps / 8;
-    this.#coarse = new Float32Array(this.#rows * 2 * this.#coarseBins);
+    this.#coarseBins = steps / 2;
+    this.#coarse = new Float64Array(this.#rows * 2 * this.#coarseBins);
     this.#ring = new Float32Array(steps);
     this.#boxRows = new Float64Array(size * size);
     this.#corr = new Float64Array(steps);
-    const half = steps / 2;
-    this.#coarseA = library.phases.map((p) => Uint16Array.from(p.spotA, (a) => Math.floor((a % half) / 4)));
-    this.#coarseM = library.phases.map((p) => Uint16Array.from(p.spotA, (a) => Math.floor((((steps - a) % steps) % half) / 4)));
+    const bins = this.#coarseBins;
+    this.#coarseA = library.phases.map((p) => Uint16Array.from(p.spotA, (a) => a >> 1));
+    this.#coarseM = library.phases.map((p) => Uint16Array.from(p.spotA, (a) => ((steps - a) % steps) >> 1));
     this.#coarseScore = library.phases.map((p) => new Float64Array(2 * p.count));
     this.#simulators = library.phases.map(() => undefined);
   }
@@ -241,7 +250,7 @@ export class PatternMatcher {
   /** Hill-climbs a candidate off the grid: turns about the sample x, y and z axes by 0.5°, 0.25°, 0.125°. */
   #refine(c: Candidate, g: Mat3): void {
     let best = this.#scoreAt(c.phase, g);
-    for (const degrees of [0.5, 0.25, 0.125]) {
+    for (const degrees of REFINE_STEPS) {
       const step = (degrees * Math.PI) / 180;
       for (let round = 0; round < 6; round++) {
         let next: Mat3 | undefined;
@@ -372,10 +381,13 @@ export class PatternMatcher {
     return { norm: Math.sqrt(sum2), peak };
   }
 
-  /** Folds the polar image into the coarse one: bin b of a row sums steps 4b − 2 … 4b + 5 of both half-turns. */
-  #fold(): void {
+  /**
+   * The coarse polar image: bins of 2 steps, bin b summing steps 2b − 1 …
+   * 2b + 2, so that a spot at step a (bin ⌊a/2⌋) turned by any whole number
+   * of steps meets its bin at the nearest even turn.
+   */
+  #coarsen(): void {
     const steps = this.#steps;
-    const half = steps / 2;
     const bins = this.#coarseBins;
     const polar = this.#polar;
     const coarse = this.#coarse;
@@ -383,18 +395,15 @@ export class PatternMatcher {
       const row = r * 2 * steps;
       const out = r * 2 * bins;
       for (let b = 0; b < bins; b++) {
-        let s = 0;
-        for (let j = -2; j < 6; j++) {
-          const a = (4 * b + j + steps) % steps;
-          s += polar[row + a] + polar[row + ((a + half) % steps)];
-        }
+        const a = 2 * b;
+        const s = polar[row + ((a + steps - 1) % steps)] + polar[row + a] + polar[row + a + 1] + polar[row + a + 2];
         coarse[out + b] = s;
         coarse[out + bins + b] = s;
       }
     }
   }
 
-  /** Best coarse score over the half-turn of each template (plain at 2t, mirrored at 2t + 1). */
+  /** Best coarse score over the turns of each template (plain at 2t, mirrored at 2t + 1), from its strongest spots. */
   #coarsePass(p: number): void {
     const lib = this.library.phases[p];
     const bins = this.#coarseBins;
@@ -402,18 +411,48 @@ export class PatternMatcher {
     const corr = this.#corr;
     const scores = this.#coarseScore[p];
     const { start, spotR, spotW } = lib;
+    const rows = this.#rows;
+    const bases = this.#bases;
+    const ws = this.#weights;
     for (let m = 0; m < 2; m++) {
       const binOf = m === 0 ? this.#coarseA[p] : this.#coarseM[p];
       for (let t = 0; t < lib.count; t++) {
-        corr.fill(0, 0, bins);
-        for (let i = start[t]; i < start[t + 1]; i++) {
-          if (spotR[i] >= this.#rows) continue;
-          const w = spotW[i];
-          const base = spotR[i] * 2 * bins + binOf[i];
-          for (let s = 0; s < bins; s++) corr[s] += w * coarse[base + s];
+        // The strongest spots (a template lists them strongest first), four at a time (padded with weight 0).
+        let k = 0;
+        const last = Math.min(start[t + 1], start[t] + COARSE_SPOTS);
+        for (let i = start[t]; i < last; i++) {
+          if (spotR[i] >= rows) continue;
+          bases[k] = spotR[i] * 2 * bins + binOf[i];
+          ws[k++] = spotW[i];
+        }
+        if (k === 0) {
+          scores[2 * t + m] = 0;
+          continue;
+        }
+        while (k % 4 !== 0) {
+          bases[k] = 0;
+          ws[k++] = 0;
         }
         let best = 0;
-        for (let s = 0; s < bins; s++) if (corr[s] > best) best = corr[s];
+        for (let g = 0; g < k; g += 4) {
+          const b0 = bases[g], b1 = bases[g + 1], b2 = bases[g + 2], b3 = bases[g + 3];
+          const w0 = ws[g], w1 = ws[g + 1], w2 = ws[g + 2], w3 = ws[g + 3];
+          if (g === 0 && k === 4) {
+            for (let s = 0; s < bins; s++) {
+              const v = w0 * coarse[b0 + s] + w1 * coarse[b1 + s] + w2 * coarse[b2 + s] + w3 * coarse[b3 + s];
+              if (v > best) best = v;
+            }
+          } else if (g === 0) {
+            for (let s = 0; s < bins; s++) corr[s] = w0 * coarse[b0 + s] + w1 * coarse[b1 + s] + w2 * coarse[b2 + s] + w3 * coarse[b3 + s];
+          } else if (g + 4 < k) {
+            for (let s = 0; s < bins; s++) corr[s] += w0 * coarse[b0 + s] + w1 * coarse[b1 + s] + w2 * coarse[b2 + s] + w3 * coarse[b3 + s];
+          } else {
+            for (let s = 0; s < bins; s++) {
+              const v = corr[s] + w0 * coarse[b0 + s] + w1 * coarse[b1 + s] + w2 * coarse[b2 + s] + w3 * coarse[b3 + s];
+              if (v > best) best = v;
+            }
+          }
+        }
         scores[2 * t + m] = best;
       }
     }
@@ -464,7 +503,7 @@ export class PatternMatcher {
     const { norm, peak } = this.#transform(frame, cx, cy);
     this.#norm = norm;
     if (!(norm > 0)) return;
-    this.#fold();
+    this.#coarsen();
     const candidates: Candidate[] = [];
     const phases = this.library.phases;
     for (let p = 0; p < phases.length; p++) {
