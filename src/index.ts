@@ -20,3 +20,4 @@ export * from './display/index.js';
 export { encodeTiff, type TiffPage, type TiffPixels } from './tiff/tiff.js';
 export { createWebWorkerPool } from './browser/web-worker-pool.js';
 export * from './crystal/index.js';
+export * from './indexing/index.js';
