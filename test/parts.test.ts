@@ -8,7 +8,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import FileSystemStore from '@zarrita/storage/fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as zarr from 'zarrita';
 import { partChunkFiles, partRows, readPartStore } from '../src/node/part-store.js';
 import { blo, oneLineError, tempDir, type CliResult } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
@@ -107,6 +109,20 @@ describe('blo virtual --part', () => {
       ok(blo('convert', store, out));
       expect(readFileSync(out).equals(readFileSync(whole))).toBe(true);
     })();
+  });
+
+  it('what no task has written reads as NaN (never a plausible zero) in any Zarr reader', async () => {
+    const store = join(dir, 'partial.zarr');
+    ok(blo('virtual', file, '--disk', '15.5,15.5,3', '-o', store, '--part', '1/3'));
+    const root = zarr.root(new FileSystemStore(store));
+    const image = (await zarr.get(await zarr.open.v2(root.resolve('images/1'), { kind: 'array' }))).data as Float64Array;
+    const done = (await zarr.get(await zarr.open.v2(root.resolve('done'), { kind: 'array' }))).data as Uint8Array;
+    expect(Array.from(done)).toEqual([0, 1, 0]);
+    for (let row = 0; row < 11; row++) {
+      const values = Array.from(image.subarray(row * 7, (row + 1) * 7));
+      if (row >= 4 && row < 8) expect(values.every(Number.isFinite), `row ${row}`).toBe(true);
+      else expect(values.every(Number.isNaN), `row ${row}`).toBe(true);
+    }
   });
 
   it('parts follow the chunks: whole rows, ⌈NY/N⌉ per task, none left over or read twice', () => {
