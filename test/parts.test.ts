@@ -265,6 +265,7 @@ describe('the store is checked, never mixed up', () => {
       [['--submit', '-o', 'x.zarr'], 'give --slurm N'],
       [['--slurm', '2', '--part', '0/2', '-o', 'x.zarr'], 'not both'],
       [['--slurm', '0', '-o', 'x.zarr'], '--slurm'],
+      [['--part', '0/2', '-o', 'x.zarr', '--cmap', 'inferno'], 'give them to blo convert'],
     ];
     for (const [args, message] of cases) {
       const result = blo('virtual', file, '--disk', '15.5,15.5,3', ...args);

@@ -105,6 +105,9 @@ async function runParts(
   if (flags.part !== undefined && flags.slurm !== undefined) throw new UsageError('give --part (one task) or --slurm (the job of all tasks), not both');
   if (flags.submit && flags.slurm === undefined) throw new UsageError('--submit submits the job that --slurm N writes: give --slurm N');
   if (!flags.output || !parts.isStoreOutput(flags.output)) throw new UsageError('--part and --slurm write a results store: give -o RESULTS.zarr');
+  if (flags.cmap !== undefined || flags.scale !== undefined || flags.percentiles !== undefined) {
+    throw new UsageError('--cmap, --scale and --percentiles apply to a .png: give them to blo convert RESULTS.zarr OUT.png');
+  }
   const output = flags.output;
   const slurm = flags.slurm === undefined ? undefined : numberOption('--slurm', flags.slurm, { integer: true, min: 1 });
   const part = flags.part === undefined ? ([0, 1] as [number, number]) : parts.parsePart(flags.part);
