@@ -2,7 +2,7 @@
 // in one run, each measurement in a fresh process with the page cache warm.
 // Prints a table of medians and ratios and writes BENCHMARKS.md.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -240,3 +240,8 @@ The tasks are in \`bench/ours.mjs\` and \`bench/reference.py\`, the same work on
 fsync before the temporary file is renamed into place, which HyperSpy does not do: it depends on the disk).
 `;
 writeFileSync(join(root, 'BENCHMARKS.md'), md);
+
+// Orientation indexing: its own script and section (bench/indexing.mjs), appended to BENCHMARKS.md.
+const indexing = spawnSync(process.execPath, [join(root, 'bench', 'indexing.mjs')], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+if (indexing.status === 0) appendFileSync(join(root, 'BENCHMARKS.md'), `\n${indexing.stdout}`);
+else console.error('bench: bench/indexing.mjs failed');
