@@ -142,6 +142,13 @@ const startupOver = (name) => {
   return s && base ? (s.median - base.median) * 1000 : undefined;
 };
 
+// The viewer in headless Chromium beside the CLI, both routes (bench/browser.mjs).
+const { measureBrowser, browserMarkdown } = await import('./browser.mjs');
+const browserRepeats = Math.max(2, Math.ceil(REPEATS / 2));
+const viewer = await measureBrowser(join(data, 'u8.blo'), browserRepeats).catch((error) => ({ skipped: error.message }));
+console.error(browserMarkdown(viewer, browserRepeats));
+const viewerRatio = (title) => viewer.rows?.find((r) => r.title.startsWith(title))?.ratio;
+
 const get = (dataset, task, tool) => results.find((r) => r.dataset === dataset && r.task === task && r.tool === tool);
 const ratio = (dataset, task, tool) => {
   const a = get(dataset, task, 'ours')?.seconds;
@@ -167,6 +174,9 @@ const targets = [
 const streaming = results.filter((r) => r.tool === 'ours' && ['random-frames', 'first-pattern', 'virtual', 'to-npy'].includes(r.task));
 const peak = Math.max(...streaming.map((r) => r.rss ?? 0));
 targets.push(['streaming work peaks under 300 MB (largest, MB)', peak, (v) => v < 300]);
+targets.push(['viewer via `blo view` ≤ 1.5 × `blo virtual`', viewerRatio('viewer via `blo view`, first'), (r) => r <= 1.5]);
+targets.push(['viewer, local File, first pass ≤ 1.5 × `blo virtual`', viewerRatio('viewer, local File, first'), (r) => r <= 1.5]);
+targets.push(['viewer, local File, next pass ≤ 1.5 × `blo virtual`', viewerRatio('viewer, local File, next'), (r) => r <= 1.5]);
 targets.push(['blo --version within 50 ms of node -e 0 (ms over it)', startupOver('blo --version'), (v) => v <= 50]);
 targets.push(['blo info --no-check within 50 ms of node -e 0 (ms over it)', startupOver('blo info FILE --no-check (header and note)'), (v) => v <= 50]);
 
@@ -219,6 +229,10 @@ time; "over its interpreter" is the median minus that of \`node -e 0\` (for blo)
 command into one file); \`blo --version\` reads package.json and nothing else.
 
 ${startupLines.join('\n')}
+
+## The viewer
+
+${browserMarkdown(viewer, browserRepeats)}
 
 ## Targets
 

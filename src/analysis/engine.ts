@@ -22,12 +22,17 @@ export interface AnalysisTask {
   request: AnalysisRequest;
   start: number;
   end: number;
+  /** Frames per read in the worker (default: about 8 MiB). */
+  blockFrames?: number;
+  /** Bytes of what it reads that the worker may keep for later tasks over the same ranges (default 0). */
+  cacheBytes?: number;
 }
 
 /** Runs tasks in other threads; `run` reports frames done as it goes. */
 export interface AnalysisPool {
   readonly size: number;
-  run(task: AnalysisTask, onFrames: (frames: number) => void, signal?: AbortSignal): Promise<PartialResult>;
+  /** `worker` (0 … size − 1) asks for that worker, e.g. the one that holds the task's bytes in its cache. */
+  run(task: AnalysisTask, onFrames: (frames: number) => void, signal?: AbortSignal, worker?: number): Promise<PartialResult>;
   close(): Promise<void>;
 }
 
@@ -38,6 +43,27 @@ export interface AnalyzeOptions {
   onProgress?: (progress: AnalysisProgress) => void;
   /** Frames per read (default: about 8 MiB). */
   blockFrames?: number;
+  /**
+   * Called with each range's partial result as soon as it is done (with a
+   * pool; without one, once for the whole pass), for images that fill in
+   * while the pass runs. The arrays are the caller's to keep.
+   */
+  onPartial?: (partial: PartialResult) => void;
+  /**
+   * 'interleaved' hands the ranges out coarse to fine (halves, then
+   * quarters, …), so that partial results cover the whole scan early;
+   * 'sequential' (default) in scan order.
+   */
+  order?: 'sequential' | 'interleaved';
+  /** Ranges to split the pass into (default: four per worker). */
+  pieces?: number;
+  /**
+   * Bytes the pool's workers may keep in memory, in all, of what they read
+   * (default 0): each range then goes to the same worker every pass, and a
+   * later pass over the same ranges reads from there (browsers, where
+   * reading a File or a URL costs far more than reading memory).
+   */
+  cacheBytes?: number;
 }
 
 /** The pass over frames [start, end) in this thread. */
@@ -46,19 +72,82 @@ export async function analyzeRange(
   compiled: CompiledRequest,
   start: number,
   end: number,
-  options: { signal?: AbortSignal; blockFrames?: number; onFrames?: (frames: number) => void } = {},
+  options: { signal?: AbortSignal; blockFrames?: number; onFrames?: (frames: number) => void; readAhead?: boolean } = {},
 ): Promise<PartialResult> {
   const accumulator = new RangeAccumulator(compiled, start, end);
   let done = 0;
-  for await (const block of blockfile.blocks({ start, end, blockFrames: options.blockFrames, signal: options.signal })) {
-    accumulator.add(block.data, block.start, block.count);
-    done += block.count;
-    options.onFrames?.(done);
-    options.signal?.throwIfAborted();
+  const per = Math.max(1, options.blockFrames ?? blockfile.blockFrames());
+  if (options.readAhead) {
+    // The next block is read while this one is reduced: two buffers in turn.
+    const length = per * blockfile.geometry.pixelsPerFrame;
+    const buffers = [takeBuffer(blockfile.dtype, length), takeBuffer(blockfile.dtype, length)];
+    const read = (at: number, i: number) => {
+      const count = Math.min(per, end - at);
+      return blockfile.readFrames(at, count, buffers[i % 2].subarray(0, count * blockfile.geometry.pixelsPerFrame), options.signal);
+    };
+    let pending = start < end ? read(start, 0) : undefined;
+    try {
+      for (let at = start, i = 0; at < end; at += per, i++) {
+        const data = await pending!;
+        const count = Math.min(per, end - at);
+        pending = at + per < end ? read(at + per, i + 1) : undefined;
+        pending?.catch(() => undefined); // awaited on the next turn; not unhandled if this turn throws
+        accumulator.add(data, at, count);
+        done += count;
+        options.onFrames?.(done);
+        options.signal?.throwIfAborted();
+      }
+    } finally {
+      // A read still in flight (after an error) keeps its buffer.
+      await pending?.catch(() => undefined);
+      for (const b of buffers) giveBuffer(b);
+    }
+  } else {
+    for await (const block of blockfile.blocks({ start, end, blockFrames: per, signal: options.signal })) {
+      accumulator.add(block.data, block.start, block.count);
+      done += block.count;
+      options.onFrames?.(done);
+      options.signal?.throwIfAborted();
+    }
   }
   const result = accumulator.result();
   const broken = blockfile.brokenFrames();
   return broken.length > 0 ? { ...result, brokenFrames: broken } : result;
+}
+
+/** A partial result with arrays of its own (the collector keeps the originals). */
+function copyPartial(partial: PartialResult): PartialResult {
+  const copy = (a: Float64Array | undefined) => a?.slice();
+  return {
+    ...partial,
+    virtual: partial.virtual.map((v) => v.slice()),
+    frameSums: copy(partial.frameSums),
+    comX: copy(partial.comX),
+    comY: copy(partial.comY),
+    sum: copy(partial.sum),
+    sumSq: copy(partial.sumSq),
+    max: copy(partial.max),
+  };
+}
+
+/**
+ * Read buffers kept between passes: a new buffer costs a page fault per 4
+ * KiB when first written (in some virtual machines more than reading the
+ * bytes), so each thread reuses a few.
+ */
+const spareBuffers: (Uint8Array | Uint16Array)[] = [];
+
+function takeBuffer(dtype: 'uint8' | 'uint16', length: number): Uint8Array | Uint16Array {
+  const i = spareBuffers.findIndex((b) => (b instanceof Uint16Array) === (dtype === 'uint16') && b.length >= length);
+  if (i >= 0) return spareBuffers.splice(i, 1)[0];
+  return dtype === 'uint16' ? new Uint16Array(length) : new Uint8Array(length);
+}
+
+function giveBuffer(buffer: Uint8Array | Uint16Array): void {
+  spareBuffers.push(buffer);
+  // The largest few only.
+  spareBuffers.sort((a, b) => b.byteLength - a.byteLength);
+  spareBuffers.length = Math.min(spareBuffers.length, 4);
 }
 
 /** The options that reproduce `blockfile`'s view of its frames in a worker. */
@@ -68,9 +157,9 @@ function geometryOf(blockfile: Blockfile): Omit<OpenOptions, 'signal'> {
 }
 
 /** Ranges for the workers: several per worker so that a slow one does not hold up the rest. */
-function splitRange(start: number, end: number, workers: number, minFrames: number): [number, number][] {
+function splitRange(start: number, end: number, wanted: number, minFrames: number): [number, number][] {
   const n = end - start;
-  const pieces = Math.max(1, Math.min(workers * 4, Math.floor(n / Math.max(1, minFrames))));
+  const pieces = Math.max(1, Math.min(wanted, Math.floor(n / Math.max(1, minFrames))));
   const ranges: [number, number][] = [];
   for (let i = 0; i < pieces; i++) {
     const a = start + Math.floor((n * i) / pieces);
@@ -78,6 +167,21 @@ function splitRange(start: number, end: number, workers: number, minFrames: numb
     if (b > a) ranges.push([a, b]);
   }
   return ranges;
+}
+
+/** 0 … n−1 coarse to fine: the first of each half, then of each quarter, … (bit-reversed order). */
+export function coarseToFine(n: number): number[] {
+  const order: number[] = [];
+  const seen = new Uint8Array(n);
+  for (let step = 2 ** Math.ceil(Math.log2(Math.max(1, n))); step >= 1; step /= 2) {
+    for (let i = 0; i < n; i += step) {
+      if (!seen[i]) {
+        seen[i] = 1;
+        order.push(i);
+      }
+    }
+  }
+  return order;
 }
 
 /**
@@ -93,12 +197,20 @@ export async function analyze(blockfile: Blockfile, request: AnalysisRequest, op
   const descriptor = blockfile.source.descriptor;
   const pool = options.pool && options.pool.size > 0 && descriptor ? options.pool : undefined;
   if (!pool) {
-    collector.add(await analyzeRange(blockfile, compiled, start, end, { ...options, onFrames: report }));
+    const partial = await analyzeRange(blockfile, compiled, start, end, { ...options, onFrames: report });
+    collector.add(partial);
+    options.onPartial?.(copyPartial(partial));
     return collector.finish();
   }
   options.signal?.throwIfAborted();
   // At least one block's worth of frames per task.
-  const ranges = splitRange(start, end, pool.size, options.blockFrames ?? blockfile.blockFrames());
+  const blockFrames = options.blockFrames ?? blockfile.blockFrames();
+  const split = splitRange(start, end, options.pieces ?? pool.size * 4, blockFrames);
+  // Which worker takes each range, when workers cache: the same one every pass.
+  const cacheBytes = Math.max(0, options.cacheBytes ?? 0);
+  const owner = (i: number) => (cacheBytes > 0 ? Math.floor((i * pool.size) / split.length) : undefined);
+  const order = options.order === 'interleaved' ? coarseToFine(split.length) : split.map((_, i) => i);
+  const ranges = order.map((i) => ({ range: split[i], worker: owner(i) }));
   const geometry = geometryOf(blockfile);
   const doneByTask = new Array<number>(ranges.length).fill(0);
   let done = 0;
@@ -106,13 +218,18 @@ export async function analyze(blockfile: Blockfile, request: AnalysisRequest, op
   const onAbort = () => abort.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const tasks = ranges.map(([a, b], i) =>
+    const cachePerWorker = Math.floor(cacheBytes / pool.size);
+    const tasks = ranges.map(({ range: [a, b], worker }, i) =>
       pool
-        .run({ source: descriptor!, geometry, request, start: a, end: b }, (frames) => {
+        .run({ source: descriptor!, geometry, request, start: a, end: b, blockFrames: options.blockFrames, cacheBytes: cachePerWorker }, (frames) => {
           done += frames - doneByTask[i];
           doneByTask[i] = frames;
           report(done);
-        }, abort.signal)
+        }, abort.signal, worker)
+        .then((partial) => {
+          if (options.onPartial && !abort.signal.aborted) options.onPartial(copyPartial(partial));
+          return partial;
+        })
         .catch((error: unknown) => {
           abort.abort(error); // one failure stops the others
           throw error;

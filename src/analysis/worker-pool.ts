@@ -5,7 +5,7 @@
  */
 import { BlockfileError, type BlockfileErrorCode } from '../format/errors.js';
 import { Blockfile } from '../reader/blockfile.js';
-import type { ByteSource, SourceDescriptor } from '../sources/source.js';
+import { readIntoTargets, type ByteSource, type SourceDescriptor } from '../sources/source.js';
 import { openDescriptor } from '../sources/descriptor.js';
 import { analysisShape, compileRequest } from './accumulate.js';
 import { analyzeRange, type AnalysisPool, type AnalysisTask } from './engine.js';
@@ -24,7 +24,7 @@ export type JobHandler = (
 ) => Promise<{ result: unknown; transfer?: ArrayBuffer[] }>;
 
 /** Messages between the pool and a worker. */
-export type ToWorker = { type: 'run'; id: number; task: AnalysisTask } | JobMessage;
+export type ToWorker = { type: 'run'; id: number; task: AnalysisTask } | { type: 'cancel'; id: number } | JobMessage;
 export type FromWorker =
   | { type: 'progress'; id: number; frames: number }
   | { type: 'done'; id: number; partial: PartialResult }
@@ -49,12 +49,19 @@ interface Job {
   resolve: (value: any) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
   reject: (error: unknown) => void;
   signal?: AbortSignal;
+  /** The worker asked for, if any. */
+  worker?: number;
 }
 
 interface Slot {
   port: WorkerPort;
   job: Job | undefined;
+  /** A cancelled task the worker is still stopping: the slot takes no new one until it answers. */
+  draining: { id: number; timer: ReturnType<typeof setTimeout> } | undefined;
 }
+
+/** How long a cancelled task may take to stop before its worker is terminated (and its cache lost). */
+const DRAIN_MS = 3000;
 
 function errorFrom(error: { message: string; code?: BlockfileErrorCode; file?: string }): Error {
   if (error.code && error.file !== undefined) {
@@ -80,7 +87,7 @@ export class WorkerPool implements AnalysisPool {
     this.#slots = new Array(this.size).fill(undefined);
   }
 
-  run(task: AnalysisTask, onFrames: (frames: number) => void, signal?: AbortSignal): Promise<PartialResult> {
+  run(task: AnalysisTask, onFrames: (frames: number) => void, signal?: AbortSignal, worker?: number): Promise<PartialResult> {
     if (this.#closed) return Promise.reject(new Error('the analysis worker pool is closed'));
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
@@ -91,6 +98,7 @@ export class WorkerPool implements AnalysisPool {
         resolve: (partial) => (this.#forget(job), resolve(partial)),
         reject: (error) => (this.#forget(job), reject(error)),
         signal,
+        worker: worker === undefined || this.size === 0 ? undefined : ((Math.floor(worker) % this.size) + this.size) % this.size,
       };
       if (signal) this.#watch(signal, job);
       this.#queue.push(job);
@@ -151,9 +159,11 @@ export class WorkerPool implements AnalysisPool {
   #dispatch(): void {
     for (let i = 0; i < this.#slots.length && this.#queue.length > 0; i++) {
       let slot = this.#slots[i];
-      if (slot?.job) continue;
+      if (slot?.job || slot?.draining) continue;
+      const next = this.#queue.findIndex((j) => j.worker === undefined || j.worker === i);
+      if (next < 0) continue;
       if (!slot) slot = this.#slots[i] = this.#start(i);
-      const job = this.#queue.shift()!;
+      const [job] = this.#queue.splice(next, 1);
       slot.job = job;
       slot.port.post(job.job ? { type: 'job', id: job.id, ...job.job } : { type: 'run', id: job.id, task: job.task! });
     }
@@ -167,8 +177,14 @@ export class WorkerPool implements AnalysisPool {
   #start(index: number): Slot {
     const port = this.#spawn();
     this.#started++;
-    const slot: Slot = { port, job: undefined };
+    const slot: Slot = { port, job: undefined, draining: undefined };
     port.onMessage((message) => {
+      if (slot.draining?.id === message.id) {
+        if (message.type === 'progress') return;
+        clearTimeout(slot.draining.timer);
+        slot.draining = undefined;
+        return this.#dispatch();
+      }
       const job = slot.job;
       if (!job || job.id !== message.id) return;
       if (message.type === 'progress') return job.onFrames(message.frames);
@@ -181,6 +197,7 @@ export class WorkerPool implements AnalysisPool {
     port.onError((error) => {
       // A crashed worker is replaced; its task fails.
       const job = slot.job;
+      if (slot.draining) clearTimeout(slot.draining.timer);
       if (this.#slots[index] === slot) this.#slots[index] = undefined;
       port.terminate();
       job?.reject(error);
@@ -189,7 +206,11 @@ export class WorkerPool implements AnalysisPool {
     return slot;
   }
 
-  /** A cancelled task leaves the queue, or its worker is stopped and replaced when next needed. */
+  /**
+   * A cancelled task leaves the queue, or its worker is told to stop it (and
+   * keeps what it caches); one that does not stop soon is terminated and
+   * replaced when next needed.
+   */
   #cancel(job: Job): void {
     const queued = this.#queue.indexOf(job);
     if (queued >= 0) {
@@ -197,8 +218,17 @@ export class WorkerPool implements AnalysisPool {
     } else {
       const index = this.#slots.findIndex((s) => s?.job === job);
       if (index < 0) return;
-      this.#slots[index]!.port.terminate();
-      this.#slots[index] = undefined;
+      const slot = this.#slots[index]!;
+      slot.job = undefined;
+      slot.port.post({ type: 'cancel', id: job.id });
+      const timer = setTimeout(() => {
+        if (this.#slots[index] !== slot || slot.draining?.id !== job.id) return;
+        slot.port.terminate();
+        this.#slots[index] = undefined;
+        this.#dispatch();
+      }, DRAIN_MS);
+      (timer as { unref?: () => void }).unref?.();
+      slot.draining = { id: job.id, timer };
     }
     job.reject(job.signal?.reason ?? new Error('analysis cancelled'));
     this.#dispatch();
@@ -209,6 +239,7 @@ export class WorkerPool implements AnalysisPool {
     for (const job of this.#queue.splice(0)) job.reject(new Error('the analysis worker pool was closed'));
     for (const slot of this.#slots) {
       slot?.job?.reject(new Error('the analysis worker pool was closed'));
+      if (slot?.draining) clearTimeout(slot.draining.timer);
       slot?.port.terminate();
     }
     this.#slots.fill(undefined);
@@ -242,16 +273,25 @@ export function serveAnalysis(endpoint: WorkerEndpoint, openFile?: (path: string
       jobsRunning.delete(id);
     }
   });
+  const running = new Map<number, AbortController>();
+  const cache = new ReadCache();
   endpoint.onMessage(async (message) => {
+    if (message.type === 'cancel') return running.get(message.id)?.abort(new Error('cancelled'));
     if (message.type !== 'run') return;
     const { id, task } = message;
+    const abort = new AbortController();
+    running.set(id, abort);
     let source: ByteSource | undefined;
     try {
       source = await openDescriptor(task.source as SourceDescriptor, openFile);
+      if (task.cacheBytes && task.cacheBytes > 0) source = cache.wrap(source, task.source as SourceDescriptor, task.cacheBytes);
       const blockfile = await Blockfile.open(source, task.geometry);
       const compiled = compileRequest(task.request, analysisShape(blockfile.geometry));
       let last = 0;
       const partial = await analyzeRange(blockfile, compiled, task.start, task.end, {
+        blockFrames: task.blockFrames,
+        readAhead: true,
+        signal: abort.signal,
         onFrames: (frames) => {
           // Progress a few times per task, not per block.
           if (frames - last >= (task.end - task.start) / 8 || frames === task.end - task.start) {
@@ -265,7 +305,85 @@ export function serveAnalysis(endpoint: WorkerEndpoint, openFile?: (path: string
       const e = error as Partial<BlockfileError>;
       endpoint.post({ type: 'error', id, error: { message: String(e?.message ?? error), code: e?.code, file: e?.file } });
     } finally {
+      running.delete(id);
       await source?.close().catch(() => undefined);
     }
   });
+}
+
+/** What identifies a source's bytes across tasks (a Blob is a new object in every message). */
+function cacheKey(descriptor: SourceDescriptor): string | undefined {
+  switch (descriptor.kind) {
+    case 'blob': {
+      const b = descriptor.blob as Blob & { lastModified?: number };
+      return `blob\n${descriptor.name}\n${b.size}\n${b.type}\n${b.lastModified ?? ''}`;
+    }
+    case 'http':
+      return `http\n${descriptor.url}`;
+    default:
+      return undefined; // files and shared memory are read as fast as a cache would be
+  }
+}
+
+/**
+ * A worker's memory of the reads it made, by offset and length, up to a
+ * budget, for one source at a time: a later pass over the same ranges (the
+ * pool gives them to the same worker) reads memory instead of the File or
+ * the network.
+ */
+class ReadCache {
+  #key: string | undefined;
+  #reads = new Map<string, Uint8Array>();
+  #bytes = 0;
+
+  wrap(source: ByteSource, descriptor: SourceDescriptor, budget: number): ByteSource {
+    const key = cacheKey(descriptor);
+    if (key === undefined) return source;
+    if (key !== this.#key) {
+      this.#key = key;
+      this.#reads = new Map();
+      this.#bytes = 0;
+    }
+    const reads = this.#reads;
+    const cache = this;
+    return {
+      name: source.name,
+      size: source.size,
+      descriptor: source.descriptor,
+      async read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+        const id = `${offset}:${length}`;
+        const hit = reads.get(id);
+        if (hit) return hit;
+        const bytes = await source.read(offset, length, signal);
+        if (reads === cache.#reads && cache.#bytes + bytes.length <= budget) {
+          reads.set(id, bytes);
+          cache.#bytes += bytes.length;
+        }
+        return bytes;
+      },
+      async readInto(offset: number, targets: readonly Uint8Array[], signal?: AbortSignal): Promise<number> {
+        let total = 0;
+        for (const t of targets) total += t.length;
+        const id = `${offset}:${total}`;
+        let bytes = reads.get(id);
+        if (!bytes) {
+          if (reads !== cache.#reads || cache.#bytes + total > budget) return readIntoTargets(source, offset, targets, signal);
+          // Read straight into the memory kept.
+          const block = new Uint8Array(total);
+          bytes = block.subarray(0, await readIntoTargets(source, offset, [block], signal));
+          reads.set(id, bytes);
+          cache.#bytes += total;
+        }
+        let at = 0;
+        for (const t of targets) {
+          if (at >= bytes.length) break;
+          const n = Math.min(t.length, bytes.length - at);
+          t.set(bytes.subarray(at, at + n));
+          at += n;
+        }
+        return bytes.length;
+      },
+      close: () => source.close(),
+    };
+  }
 }

@@ -5,17 +5,29 @@
  * the machine can be reached through it.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, extname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { analyze, type AnalysisPool } from '../analysis/engine.js';
+import type { AnalysisRequest } from '../analysis/request.js';
+import { encodeWireMessage, type WireMessage } from '../analysis/wire.js';
 import { BlockfileError } from '../format/errors.js';
+import type { Blockfile } from '../reader/blockfile.js';
+import { createNodeAnalysisPool } from './analysis-pool.js';
+import { openBlockfile } from './open.js';
 
 /** Largest byte range one request may ask for: the viewer reads blocks of a few MiB. */
 export const MAX_RANGE_BYTES = 64 * 1024 * 1024;
+
+/** Largest analysis request body (a mask detector has one weight per pattern pixel). */
+export const MAX_ANALYSIS_REQUEST_BYTES = 64 * 1024 * 1024;
+
+/** Where the viewer asks the server to run an analysis pass over the served file. */
+export const ANALYZE_PATH = '/api/analyze';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -39,6 +51,8 @@ export interface ViewServerOptions {
   /** Folder of the built viewer (default: dist/viewer beside this module). */
   viewerDir?: string;
   token?: string;
+  /** Worker threads for analysis passes run here (default: one per core; 0 runs them in the server's thread). */
+  workers?: number;
 }
 
 function defaultViewerDir(): string {
@@ -107,11 +121,26 @@ export async function startViewServer(file: string, options: ViewServerOptions =
   const filePath = `/files/${encodeURIComponent(name)}`;
   let port = 0;
 
+  // Analysis passes over the file run here, on worker threads reading it from the page cache,
+  // as `blo virtual` does: the browser then receives results, not the file's bytes.
+  let analysis: { blockfile: Promise<Blockfile>; pool: AnalysisPool | undefined } | undefined;
+  const analysisState = () => {
+    if (!analysis) {
+      const blockfile = openBlockfile(file);
+      blockfile.catch(() => undefined);
+      // Run from the TypeScript sources (tests), there is no compiled worker script: passes run in this thread.
+      const threads = options.workers !== 0 && existsSync(fileURLToPath(new URL('./analysis-worker.js', import.meta.url)));
+      analysis = { blockfile, pool: threads ? createNodeAnalysisPool(options.workers) : undefined };
+    }
+    return analysis;
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Only this machine, by its loopback names: a page elsewhere cannot rebind a name onto us.
     const host = (req.headers.host ?? '').toLowerCase();
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return send(res, 403, 'forbidden host');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
+    const post = req.method === 'POST' && (req.url ?? '').split('?')[0] === ANALYZE_PATH;
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !post) return send(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
     let url: URL;
     try {
       url = new URL(req.url ?? '/', `http://${host}`);
@@ -132,6 +161,10 @@ export async function startViewServer(file: string, options: ViewServerOptions =
       return void res.end(req.method === 'HEAD' ? undefined : index);
     }
     if (path === filePath) return serveFile(req, res, headers);
+    if (path === ANALYZE_PATH) {
+      if (req.method !== 'POST') return send(res, 405, 'method not allowed', { ...headers, Allow: 'POST' });
+      return serveAnalysis(req, res, headers);
+    }
     if (path.startsWith('/assets/')) {
       let decoded: string;
       try {
@@ -168,6 +201,56 @@ export async function startViewServer(file: string, options: ViewServerOptions =
     pipeline(createReadStream(file, { start: range.start, end: range.end }), res, () => {});
   };
 
+  const serveAnalysis = async (req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): Promise<void> => {
+    // JSON only: a form on another site cannot send it, and fetch from another origin needs a preflight we do not answer.
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return send(res, 415, 'send the analysis request as application/json', headers);
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      length += chunk.length;
+      if (length > MAX_ANALYSIS_REQUEST_BYTES) return send(res, 413, `analysis requests are limited to ${MAX_ANALYSIS_REQUEST_BYTES} bytes`, { ...headers, Connection: 'close' });
+      chunks.push(chunk);
+    }
+    let body: { request?: AnalysisRequest; order?: string };
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
+    } catch {
+      return send(res, 400, 'the analysis request is not JSON', headers);
+    }
+    if (typeof body?.request !== 'object' || body.request === null) return send(res, 400, 'the analysis request has no "request" object', headers);
+    const abort = new AbortController();
+    res.on('close', () => abort.abort(new Error('the viewer went away')));
+    res.writeHead(200, { ...headers, 'Content-Type': 'application/octet-stream' });
+    const write = (message: WireMessage) => {
+      if (!res.destroyed) res.write(encodeWireMessage(message));
+    };
+    let lastProgress = 0;
+    try {
+      const state = analysisState();
+      const blockfile = await state.blockfile;
+      const result = await analyze(blockfile, body.request, {
+        pool: state.pool,
+        signal: abort.signal,
+        order: body.order === 'sequential' ? 'sequential' : 'interleaved',
+        // Ranges of about 32 MiB: partial results often enough to redraw while the pass runs.
+        pieces: Math.max(state.pool ? state.pool.size * 4 : 1, Math.ceil(blockfile.source.size / (32 * 2 ** 20))),
+        onProgress: ({ frames, totalFrames }) => {
+          const now = performance.now();
+          if (now - lastProgress < 40 && frames < totalFrames) return;
+          lastProgress = now;
+          write({ type: 'progress', frames, totalFrames });
+        },
+        onPartial: (partial) => write({ type: 'partial', partial }),
+      });
+      write({ type: 'result', result });
+    } catch (error) {
+      if (abort.signal.aborted) return void res.destroy();
+      const e = error as Partial<BlockfileError>;
+      write({ type: 'error', error: { message: String(e?.message ?? error), code: e?.code, file: e?.file } });
+    }
+    res.end();
+  };
+
   const server: Server = createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) send(res, 500, 'server error');
@@ -185,10 +268,15 @@ export async function startViewServer(file: string, options: ViewServerOptions =
     url: `http://127.0.0.1:${port}/?token=${token}&file=${encodeURIComponent(name)}`,
     port,
     token,
-    close: () =>
-      new Promise((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      const state = analysis;
+      analysis = undefined;
+      await state?.pool?.close();
+      await (await state?.blockfile.catch(() => undefined))?.close();
+    },
   };
 }

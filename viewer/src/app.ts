@@ -4,8 +4,9 @@
  * Everything is read lazily from the File (or URL) given; nothing is uploaded.
  */
 import { analyze, type AnalysisPool } from '../../src/analysis/engine.js';
+import { remoteAnalyze } from '../../src/analysis/remote.js';
 import { radialProfile } from '../../src/analysis/profile.js';
-import type { AnalysisRequest, AnalysisResult, ScanRegion } from '../../src/analysis/request.js';
+import type { AnalysisRequest, AnalysisResult, PartialResult, ScanRegion } from '../../src/analysis/request.js';
 import { createWebWorkerPool } from '../../src/browser/web-worker-pool.js';
 import type { Blockfile } from '../../src/reader/blockfile.js';
 import { gridOf } from '../../src/reader/geometry.js';
@@ -14,6 +15,15 @@ import { element, format, ImageView } from './image-view.js';
 import { drawProfile } from './profile-plot.js';
 import { describeShape, shapeToDetector, ShapeEditor, type Shape, type ShapeKind } from './shapes.js';
 import { renderInfo } from './info.js';
+
+/** Bytes per read in the workers. */
+const BLOCK_BYTES = 32 * 2 ** 20;
+
+/** Bytes the analysis workers may keep in memory, in all: a quarter of the device's memory, at most 2 GiB. */
+function cacheBudget(): number {
+  const gib = (navigator as Navigator & { deviceMemory?: number }).deviceMemory ?? 4;
+  return Math.min(2 * 2 ** 30, (gib * 2 ** 30) / 4);
+}
 
 type NavigatorMode = 'stored' | 'computed' | 'virtual' | 'com-x' | 'com-y';
 type PatternMode = 'position' | 'sum' | 'mean' | 'max' | 'std';
@@ -48,6 +58,8 @@ export class Viewer {
   readonly navigator: ImageView;
   readonly pattern: ImageView;
   readonly #pool: AnalysisPool;
+  /** Where the server that serves the file runs analysis passes itself (`blo view`), if it does. */
+  readonly #remote: string | undefined;
   readonly #detector: ShapeEditor;
   readonly #region: ShapeEditor;
   readonly #marker: SVGRectElement;
@@ -70,8 +82,9 @@ export class Viewer {
   #jobs = new Map<string, AbortController>();
   #shownPattern: { values: ArrayLike<number>; label: string } | undefined;
 
-  constructor(bf: Blockfile, status: { text: HTMLElement; progress: HTMLProgressElement; cancel: HTMLButtonElement }) {
+  constructor(bf: Blockfile, status: { text: HTMLElement; progress: HTMLProgressElement; cancel: HTMLButtonElement }, options: { remote?: string } = {}) {
     this.bf = bf;
+    this.#remote = options.remote;
     this.#status = status;
     ({ scanRows: this.scanRows, scanCols: this.scanCols, patternRows: this.patternRows, patternCols: this.patternCols } = gridOf(bf.geometry));
     this.#pool = createWebWorkerPool(() => new Worker(new URL('../../src/browser/analysis-worker.ts', import.meta.url), { type: 'module' }));
@@ -294,13 +307,20 @@ export class Viewer {
     this.#setStatus(`computing ${label}…`);
     const started = performance.now();
     try {
-      const result = await analyze(this.bf, request, {
-        pool: this.#pool,
-        signal: abort.signal,
-        onProgress: ({ frames, totalFrames }) => {
-          progress.value = frames / totalFrames;
-        },
-      });
+      const onProgress = ({ frames, totalFrames }: { frames: number; totalFrames: number }) => {
+        progress.value = frames / totalFrames;
+      };
+      const result = this.#remote
+        ? await remoteAnalyze(this.#remote, request, { signal: abort.signal, onProgress })
+        : await analyze(this.bf, request, {
+            pool: this.#pool,
+            signal: abort.signal,
+            onProgress,
+            // Large reads: each costs a round trip through the browser; the next is read while one is reduced.
+            blockFrames: this.bf.blockFrames(BLOCK_BYTES),
+            // The workers keep what they read, up to a budget: later passes read memory, not the File.
+            cacheBytes: cacheBudget(),
+          });
       this.#setStatus(`${label}: ${format((performance.now() - started) / 1000)} s`);
       return result;
     } catch (error) {

@@ -14,7 +14,7 @@ const status = {
 const fileName = document.getElementById('file-name')!;
 let viewer: Viewer | undefined;
 
-async function open(input: File | string, name: string): Promise<void> {
+async function open(input: File | string, name: string, options: { remote?: string } = {}): Promise<void> {
   status.text.textContent = `opening ${name}…`;
   status.text.classList.remove('warning');
   try {
@@ -23,7 +23,7 @@ async function open(input: File | string, name: string): Promise<void> {
     const bf = await openBlockfile(input);
     fileName.textContent = name;
     document.getElementById('main')!.hidden = false;
-    viewer = new Viewer(bf, status);
+    viewer = new Viewer(bf, status, options);
     await viewer.start();
     status.text.textContent = bf.warnings.length ? `opened with ${bf.warnings.length} warning(s): see the File panel` : '';
     document.title = `${name} · blockfile viewer`;
@@ -57,5 +57,6 @@ window.addEventListener('drop', (e) => {
 const params = new URLSearchParams(location.search);
 const served = params.get('file');
 const remote = params.get('url');
-if (served) void open(new URL(`files/${encodeURIComponent(served)}`, location.href).href, served);
+// `blo view` also runs analysis passes itself, next to the file.
+if (served) void open(new URL(`files/${encodeURIComponent(served)}`, location.href).href, served, { remote: new URL('api/analyze', location.href).href });
 else if (remote) void open(remote, remote);

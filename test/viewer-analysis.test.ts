@@ -1,0 +1,193 @@
+/**
+ * How the viewer gets analysis results fast: `blo view` runs passes next to
+ * the file and streams results (wire records); Web Workers read a File
+ * through reused buffers and keep what they read for later passes; a
+ * cancelled task stops without losing its worker. Everything bit-identical
+ * to the single-threaded pass.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyze, coarseToFine, type AnalysisPool } from '../src/analysis/engine.js';
+import { remoteAnalyze } from '../src/analysis/remote.js';
+import type { AnalysisRequest, AnalysisResult, PartialResult } from '../src/analysis/request.js';
+import { encodeWireMessage, WireDecoder, type WireMessage } from '../src/analysis/wire.js';
+import { renderRgba } from '../src/display/render.js';
+import { openBlockfile } from '../src/node/open.js';
+import { Blockfile } from '../src/reader/blockfile.js';
+import { BlobSource } from '../src/sources/blob.js';
+import { MemorySource } from '../src/sources/memory.js';
+import { CHROMIUM } from './helpers/browser.js';
+import { blo, tempDir } from './helpers/cli.js';
+import { REPO_ROOT } from './helpers/fixtures.js';
+
+const { dir, cleanup } = tempDir();
+const file = join(dir, 'scan.blo');
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
+
+const everything: AnalysisRequest = {
+  virtual: [
+    { kind: 'disk', cx: 31.5, cy: 31.5, r: 6 },
+    { kind: 'annulus', cx: 30, cy: 33, r1: 10, r2: 25 },
+  ],
+  frameSums: true,
+  patterns: { sum: true, mean: true, max: true, std: true, region: { kind: 'rect', x0: 3, y0: 2, x1: 20, y1: 15 } },
+  centerOfMass: { mask: { kind: 'disk', cx: 31.5, cy: 31.5, r: 20 }, threshold: 3 },
+};
+
+// The compiled library: its pools start the compiled worker scripts.
+type Dist = typeof import('../src/node/index.js');
+let dist: Dist;
+let single: AnalysisResult;
+
+beforeAll(async () => {
+  const made = blo('demo', file, '--scan', '40x48', '--size', '64', '--seed', '3');
+  if (made.status !== 0) throw new Error(made.stderr);
+  dist = (await import(join(REPO_ROOT, 'dist', 'node', 'index.js'))) as Dist;
+  const bf = await openBlockfile(file);
+  single = await analyze(bf, everything);
+  await bf.close();
+});
+afterAll(() => cleanup());
+
+describe('wire records', () => {
+  it('carry progress, partial and whole results, NaN included, however the bytes are cut', () => {
+    const partial: PartialResult = { start: 3, end: 5, virtual: [Float64Array.of(1, NaN)], comX: Float64Array.of(-0, Infinity), count: 2 };
+    const messages: WireMessage[] = [
+      { type: 'progress', frames: 10, totalFrames: 20 },
+      { type: 'partial', partial },
+      { type: 'result', result: single },
+      { type: 'error', error: { message: 'x: no', code: 'BAD_OPTION', file: 'x' } },
+    ];
+    const bytes = Uint8Array.from(messages.flatMap((m) => [...encodeWireMessage(m)]));
+    for (const cut of [1, 7, 4096, bytes.length]) {
+      const decoder = new WireDecoder();
+      const got: WireMessage[] = [];
+      for (let at = 0; at < bytes.length; at += cut) got.push(...decoder.push(bytes.slice(at, at + cut)));
+      expect(got).toEqual(messages);
+      expect(decoder.pending).toBe(0);
+    }
+  });
+
+  it('coarse to fine visits every range once, halves first', () => {
+    expect(coarseToFine(8)).toEqual([0, 4, 2, 6, 1, 3, 5, 7]);
+    for (const n of [1, 2, 5, 13, 32]) expect([...coarseToFine(n)].sort((a, b) => a - b)).toEqual([...Array(n).keys()]);
+  });
+});
+
+describe('blo view runs analysis passes next to the file', () => {
+  it('streams progress, partial results covering every frame, and the result, equal to one thread', async () => {
+    const server = await dist.startViewServer(file, { viewerDir: join(REPO_ROOT, 'dist', 'viewer'), workers: 2 });
+    const url = `http://127.0.0.1:${server.port}/api/analyze`;
+    const withToken: typeof fetch = (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), Cookie: `blo_token=${server.token}` } });
+    try {
+      const progress: number[] = [];
+      const partials: PartialResult[] = [];
+      const result = await remoteAnalyze(url, everything, { fetch: withToken, onProgress: (p) => progress.push(p.frames), onPartial: (p) => partials.push(p) });
+      expect(result).toEqual(single);
+      expect(progress.at(-1)).toBe(40 * 48);
+      const covered = new Uint8Array(40 * 48);
+      for (const p of partials) {
+        covered.fill(1, p.start, p.end);
+        expect(p.virtual[0]).toEqual(single.virtual[0].subarray(p.start, p.end));
+      }
+      expect(covered.every((v) => v === 1)).toBe(true);
+      // Bad requests: said why, as the library says it.
+      await expect(remoteAnalyze(url, { virtual: [{ kind: 'disk', cx: 1, cy: 1, r: -1 }] }, { fetch: withToken })).rejects.toThrow(/radius ≥ 0/);
+      await expect(remoteAnalyze(url, {}, { fetch: withToken })).rejects.toThrow(/nothing to compute/);
+      // Only with the token, only JSON, only POST.
+      expect((await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(401);
+      expect((await withToken(url, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{}' })).status).toBe(415);
+      expect((await withToken(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: 'nope' })).status).toBe(400);
+      expect((await withToken(url, {})).status).toBe(405);
+      // A request the viewer abandons stops the pass; the server goes on serving.
+      const abort = new AbortController();
+      const gone = remoteAnalyze(url, everything, { fetch: withToken, signal: abort.signal, onProgress: () => abort.abort(new Error('gone')) });
+      await expect(gone).rejects.toThrow();
+      expect(await remoteAnalyze(url, { frameSums: true }, { fetch: withToken })).toEqual(await analyze(await Blockfile.open(new MemorySource(readFileSync(file))), { frameSums: true }));
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+});
+
+describe('worker pools', () => {
+  let pool: AnalysisPool & { started: number };
+  beforeAll(() => {
+    pool = dist.createNodeAnalysisPool(2);
+  });
+  afterAll(() => pool.close());
+
+  it('read Blobs through reused buffers and cache them per worker, bit-identical, in any order', async () => {
+    const blob = new Blob([readFileSync(file)]);
+    const bf = await Blockfile.open(new BlobSource(blob, 'scan.blo'));
+    // One thread, streamed through the BYOB reader.
+    expect(await analyze(bf, everything, { blockFrames: 37 })).toEqual(single);
+    for (let pass = 0; pass < 3; pass++) {
+      const partials: number[] = [];
+      const r = await analyze(bf, everything, { pool, blockFrames: 50, cacheBytes: 2 ** 30, order: 'interleaved', pieces: 8, onPartial: (p) => partials.push(p.start) });
+      expect(r).toEqual(single);
+      expect(partials.length).toBe(8);
+    }
+    expect(pool.started).toBe(2);
+  }, 60_000);
+
+  it('stop a cancelled task without losing the worker (and its cache)', async () => {
+    const bf = await Blockfile.open(new BlobSource(new Blob([readFileSync(file)]), 'scan.blo'));
+    const before = pool.started;
+    for (let i = 0; i < 3; i++) {
+      const abort = new AbortController();
+      const run = analyze(bf, everything, { pool, blockFrames: 10, cacheBytes: 2 ** 30, signal: abort.signal, onProgress: () => abort.abort(new Error('superseded')) });
+      await expect(run).rejects.toThrow('superseded');
+    }
+    // The next pass starts at once on the same workers.
+    expect(await analyze(bf, everything, { pool, blockFrames: 10, cacheBytes: 2 ** 30 })).toEqual(single);
+    expect(pool.started).toBe(before);
+  }, 60_000);
+});
+
+if (!CHROMIUM) console.warn('skipping the viewer analysis tests in Chromium: no chromium found');
+
+describe.skipIf(!CHROMIUM)('the viewer through blo view, in Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }, 60_000);
+  afterAll(() => browser?.close());
+
+  it('shows the virtual image the server computed, equal to the library', async () => {
+    const server = await dist.startViewServer(file, { viewerDir: join(REPO_ROOT, 'dist', 'viewer'), workers: 2 });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await page.goto(server.url);
+      await expect.poll(() => page.getByTestId('pattern-label').textContent()).toBe('pattern at x 24 y 20');
+      await page.getByTestId('detector-disk').click();
+      const box = (await page.getByTestId('pattern-overlay').boundingBox())!;
+      const at = (x: number, y: number) => ({ x: box.x + ((x + 0.5) / 64) * box.width, y: box.y + ((y + 0.5) / 64) * box.height });
+      const from = at(30, 31);
+      const to = at(30 + 7, 31);
+      await page.mouse.move(from.x, from.y);
+      await page.mouse.down();
+      await page.mouse.move(to.x, to.y, { steps: 4 });
+      await page.mouse.up();
+      await expect.poll(() => page.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toBe('virtual image: disk cx 30 cy 31 r 7');
+      const bf = await openBlockfile(file);
+      const expected = (await analyze(bf, { virtual: [{ kind: 'disk', cx: 30, cy: 31, r: 7 }] })).virtual[0];
+      await bf.close();
+      const pixels = await page.evaluate(() => {
+        const c = document.querySelector('[data-testid="navigator-canvas"]') as HTMLCanvasElement;
+        return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+      });
+      expect(pixels).toEqual(Array.from(renderRgba(expected, {}).rgba));
+      await page.screenshot({ path: join(ARTIFACTS, 'viewer-served-virtual.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  }, 60_000);
+});
