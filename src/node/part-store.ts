@@ -307,12 +307,12 @@ export function describeParts(parts: number[], total: number): string {
   return `part${parts.length === 1 ? '' : 's'} ${list} of ${total}`;
 }
 
-/** The contents of a complete store: its images, and its per-part statistics. */
+/** The contents of a complete store: its images, and its per-part statistics one part at a time. */
 export interface PartStoreContents {
   spec: PartStoreSpec;
   images: Float64Array[];
-  /** Per part: the partial statistics and frame count. */
-  parts: { statistics: Partial<Record<PartStatistic, Float64Array>>; count: number }[];
+  /** Each part's partial statistics and frame count, in order, one part in memory at a time. */
+  parts(): AsyncGenerator<{ statistics: Partial<Record<PartStatistic, Float64Array>>; count: number }>;
 }
 
 /**
@@ -332,23 +332,20 @@ export async function readPartStore(path: string): Promise<PartStoreContents> {
     );
   }
   const root = zarr.root(new FileSystemStore(path));
-  const read = async (key: string) => {
-    const array = await zarr.open.v2(root.resolve(key), { kind: 'array' });
-    const chunk = await zarr.get(array);
-    return chunk.data as Float64Array;
-  };
+  const open = (key: string) => zarr.open.v2(root.resolve(key), { kind: 'array' });
   const images: Float64Array[] = [];
-  for (const name of spec.images) images.push(Float64Array.from(await read(`images/${name}`)));
-  const parts: PartStoreContents['parts'] = [];
-  if (spec.statistics.length > 0) {
-    const [pr, pc] = spec.pattern_shape;
-    const pixels = pr * pc;
-    const counts = await read('parts/count');
-    const all = Object.fromEntries(await Promise.all(spec.statistics.map(async (name) => [name, await read(`parts/${name}`)] as const)));
-    for (let part = 0; part < spec.parts; part++) {
+  for (const name of spec.images) images.push(Float64Array.from((await zarr.get(await open(`images/${name}`))).data as Float64Array));
+  async function* parts() {
+    if (spec!.statistics.length === 0) return;
+    const counts = (await zarr.get(await open('parts/count'))).data as Float64Array;
+    const arrays = await Promise.all(spec!.statistics.map(async (name) => [name, await open(`parts/${name}`)] as const));
+    for (let part = 0; part < spec!.parts; part++) {
       const statistics: Partial<Record<PartStatistic, Float64Array>> = {};
-      for (const name of spec.statistics) statistics[name] = Float64Array.from(all[name].subarray(part * pixels, (part + 1) * pixels));
-      parts.push({ statistics, count: counts[part] });
+      for (const [name, array] of arrays) {
+        const chunk = await zarr.get(array, [zarr.slice(part, part + 1), null, null]);
+        statistics[name] = Float64Array.from(chunk.data as Float64Array);
+      }
+      yield { statistics, count: counts[part] };
     }
   }
   return { spec, images, parts };

@@ -106,7 +106,7 @@ export async function partStoreImages(path: string): Promise<NamedImage[]> {
   const shape = { scanRows: rows, scanCols: cols, patternRows, patternCols, frameCount: rows * cols, pixels: patternRows * patternCols };
   // The engine's own merge of partial results: the same sums, in exact arithmetic, as one pass.
   const collector = new ResultCollector(compileRequest({ patterns: { [statistic]: true } }, shape));
-  for (const p of parts) {
+  for await (const p of parts()) {
     const partial: PartialResult = { start: 0, end: 0, virtual: [], sum: p.statistics.sum, sumSq: p.statistics.sum_sq, max: p.statistics.max, count: p.count };
     collector.add(partial);
   }
