@@ -114,9 +114,11 @@ export function fundamentalDirections(rotations: readonly (readonly number[])[],
   return Float64Array.from(out);
 }
 
-/** The simulator of a library's templates: a square detector about the beam reaching `radius`, the beam at its middle. */
+/** The simulator of a library's templates: a square detector about the beam reaching `radius`, the beam at its middle, reflections within `radius` (+1 pixel). */
 export function templateSimulator(phase: Phase, options: Pick<Required<LibraryOptions>, 'radius' | 'pixelSize' | 'precession' | 'voltage' | 'thickness'>): PatternSimulator {
   const half = Math.ceil(options.radius) + 2;
+  // Reflections out to the radius only, not to the square's corners (a third of them): the margin takes the corners' reach away.
+  const corner = Math.SQRT2 * (half + 0.5);
   return new PatternSimulator(phase, {
     size: 2 * half + 1,
     pixelSize: options.pixelSize,
@@ -124,7 +126,7 @@ export function templateSimulator(phase: Phase, options: Pick<Required<LibraryOp
     precession: options.precession,
     voltage: options.voltage,
     thickness: options.thickness,
-    margin: 0,
+    margin: options.radius + 1 - corner,
   });
 }
 
