@@ -53,6 +53,8 @@ describe('blo virtual --part', () => {
     const store = join(dir, 'virtual.zarr');
     const tasks = await Promise.all([3, 1, 0, 2].map((i) => bloAsync('virtual', file, ...DETECTORS, '-o', store, '--part', `${i}/4`, '--workers', i % 2 ? '2' : '1')));
     for (const t of tasks) ok(t);
+    expect(tasks[0].stdout).toMatch(new RegExp(`^${store.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}: part 3 of 4 written \\(scan rows 9–10\\); (\\d of 4 done|all 4 done: blo convert .* OUT\\.npy)\\n$`));
+    expect(tasks.filter((t) => t.stdout.includes('all 4 done')).length).toBeGreaterThanOrEqual(1);
     const out = join(dir, 'parts.npy');
     ok(blo('convert', store, out));
     expect(readFileSync(out).equals(readFileSync(single))).toBe(true);

@@ -126,8 +126,16 @@ async function runParts(
       return;
     }
     pool = workers > 1 ? createNodeAnalysisPool(workers) : undefined;
-    await parts.runPart(bf, command, request, part, output, { overwrite: flags.overwrite, input: file, pool, onProgress: (p) => bar.update(p.frames, p.totalFrames) });
+    let done = '';
+    await parts.runPart(bf, command, request, part, output, {
+      overwrite: flags.overwrite,
+      input: file,
+      pool,
+      onProgress: (p) => bar.update(p.frames, p.totalFrames),
+      print: (line) => (done = line),
+    });
     bar.stop();
+    process.stdout.write(`${done}\n`);
     report(bf.warnings);
   } finally {
     bar.stop();

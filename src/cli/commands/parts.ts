@@ -14,7 +14,7 @@ import type { AnalysisPool } from '../../analysis/engine.js';
 import type { AnalysisRequest, PartialResult } from '../../analysis/request.js';
 import { checkTarget, writeFileAtomically } from '../../node/atomic-file.js';
 import { analyzePart } from '../../node/part-analysis.js';
-import { inputIdentity, openPartStore, partRows, readPartStore, type PartStatistic, type PartStoreSpec } from '../../node/part-store.js';
+import { inputIdentity, missingParts, openPartStore, partRows, readPartStore, type PartStatistic, type PartStoreSpec } from '../../node/part-store.js';
 import type { Blockfile } from '../../reader/blockfile.js';
 import { UsageError } from '../errors.js';
 import type { NamedImage } from '../image-output.js';
@@ -71,7 +71,14 @@ export async function runPart(
   request: AnalysisRequest,
   [part, parts]: [number, number],
   output: string,
-  options: { overwrite?: boolean; input: string; pool?: AnalysisPool; onProgress?: (p: { frames: number; totalFrames: number }) => void },
+  options: {
+    overwrite?: boolean;
+    input: string;
+    pool?: AnalysisPool;
+    onProgress?: (p: { frames: number; totalFrames: number }) => void;
+    /** Told what was written and how many parts are done. */
+    print?: (line: string) => void;
+  },
 ): Promise<void> {
   const shape = analysisShape(bf.geometry);
   compileRequest(request, shape); // a bad request fails before anything is written
@@ -94,6 +101,12 @@ export async function runPart(
   const images = command === 'virtual' ? partial.virtual : command === 'com' ? [partial.comX!, partial.comY!] : [];
   const statistics: Partial<Record<PartStatistic, Float64Array>> = { sum: partial.sum, sum_sq: partial.sumSq, max: partial.max };
   await store.writePart(part, images, statistics, partial.count);
+  const { first, end } = partRows(shape.scanRows, parts, part);
+  const missing = await missingParts(output, spec);
+  const rows = end > first ? `scan rows ${first}–${end - 1}` : 'no scan rows';
+  options.print?.(
+    `${output}: part ${part} of ${parts} written (${rows}); ${missing.length === 0 ? `all ${parts} done: blo convert ${output} OUT.npy` : `${parts - missing.length} of ${parts} done`}`,
+  );
 }
 
 /** The images a finished store holds, as the single-process command would write them. */
