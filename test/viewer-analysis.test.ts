@@ -191,3 +191,85 @@ describe.skipIf(!CHROMIUM)('the viewer through blo view, in Chromium', () => {
     }
   }, 60_000);
 });
+
+describe.skipIf(!CHROMIUM)('the viewer live, in Chromium', () => {
+  let browser: Browser;
+  const medium = join(dir, 'medium.blo');
+  beforeAll(async () => {
+    const made = blo('demo', medium, '--scan', '160x192', '--size', '64', '--seed', '4');
+    if (made.status !== 0) throw new Error(made.stderr);
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }, 60_000);
+  afterAll(() => browser?.close());
+
+  it('fills the image in while a pass runs, follows a dragged detector from the preview, and agrees with the overlay after Cancel', async () => {
+    const server = await dist.startViewServer(medium, { viewerDir: join(REPO_ROOT, 'dist', 'viewer'), workers: 2 });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const bf = await openBlockfile(medium);
+    try {
+      await page.goto(server.url.replace(/&file=.*/, ''));
+      await page.getByTestId('file-input').setInputFiles(medium);
+      await expect.poll(() => page.getByTestId('pattern-label').textContent()).toBe('pattern at x 96 y 80');
+      // Every label the scan image takes, and the screenshots of partial images.
+      await page.evaluate(() => {
+        const w = window as unknown as { labels: string[] };
+        w.labels = [];
+        const el = document.querySelector('[data-testid="navigator-label"]')!;
+        new MutationObserver(() => w.labels.push(el.textContent!)).observe(el, { childList: true, characterData: true, subtree: true });
+      });
+      const labels = () => page.evaluate(() => (window as unknown as { labels: string[] }).labels);
+      const box = (await page.getByTestId('pattern-overlay').boundingBox())!;
+      const at = (x: number, y: number) => ({ x: box.x + ((x + 0.5) / 64) * box.width, y: box.y + ((y + 0.5) / 64) * box.height });
+
+      // The preview is read in the background (every 2nd row and column here: 64 MiB at most).
+      await expect.poll(() => page.evaluate(() => document.getElementById('navigator-panel')!.dataset.preview), { timeout: 30_000 }).toMatch(/^every \d+$/);
+      await page.getByTestId('detector-disk').click();
+      const c = at(31.5, 31.5);
+      await page.mouse.move(c.x, c.y);
+      await page.mouse.down();
+      for (let r = 1; r <= 12; r++) {
+        const p = at(31.5 + r, 31.5);
+        await page.mouse.move(p.x, p.y);
+        await page.waitForTimeout(40);
+      }
+      // Before the release: the image followed the detector.
+      const updates = Number(await page.getByTestId('navigator-view-root').getAttribute('data-preview-updates'));
+      expect(updates).toBeGreaterThanOrEqual(5);
+      expect(await page.getByTestId('navigator-label').textContent()).toMatch(/^virtual image \(preview, every \d+(st|nd|rd|th) row and column\): disk cx 31\.5 cy 31\.5 r 12$/);
+      await page.screenshot({ path: join(ARTIFACTS, 'viewer-drag-preview.png') });
+      await page.mouse.up();
+      // Then the whole pass, filling in coarse to fine.
+      await expect.poll(() => page.getByTestId('navigator-label').textContent(), { timeout: 30_000 }).toBe('virtual image: disk cx 31.5 cy 31.5 r 12');
+      const seen = await labels();
+      expect(seen.some((l) => /^virtual image: disk cx 31\.5 cy 31\.5 r 12 \(\d+ % computed\)$/.test(l)), seen.join('\n')).toBe(true);
+      const expected = (await analyze(bf, { virtual: [{ kind: 'disk', cx: 31.5, cy: 31.5, r: 12 }] })).virtual[0];
+      const pixels = await page.evaluate(() => {
+        const cv = document.querySelector('[data-testid="navigator-canvas"]') as HTMLCanvasElement;
+        return Array.from(cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data);
+      });
+      expect(pixels).toEqual(Array.from(renderRgba(expected, {}).rgba));
+
+      // A new detector, cancelled at once: the overlay goes back to the detector of the image shown.
+      await page.getByTestId('detector-annulus').click();
+      const a0 = at(10.5, 50.5);
+      const a1 = at(10.5 + 9, 50.5);
+      await page.mouse.move(a0.x, a0.y);
+      await page.mouse.down();
+      await page.mouse.move(a1.x, a1.y, { steps: 3 });
+      await page.mouse.up();
+      await page.locator('#cancel').click({ timeout: 2000 }).catch(() => undefined); // it may be done already
+      await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 30_000 }).toMatch(/cancelled|virtual image: [\d.]+ s/);
+      const shown = (await page.getByTestId('navigator-label').textContent())!;
+      expect(shown).toBe(`virtual image: ${await page.getByTestId('detector').textContent()}`);
+      await page.screenshot({ path: join(ARTIFACTS, 'viewer-after-cancel.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await bf.close();
+      await page.close();
+      await server.close();
+    }
+  }, 120_000);
+});

@@ -15,14 +15,24 @@ import { element, format, ImageView } from './image-view.js';
 import { drawProfile } from './profile-plot.js';
 import { describeShape, shapeToDetector, ShapeEditor, type Shape, type ShapeKind } from './shapes.js';
 import { renderInfo } from './info.js';
+import { FillingImage, previewImage, readPreview, type Preview } from './live.js';
 
-/** Bytes per read in the workers. */
-const BLOCK_BYTES = 32 * 2 ** 20;
+/** Bytes per read in the workers, and per range of a pass (ranges are handed out coarse to fine). */
+const BLOCK_BYTES = 16 * 2 ** 20;
+/** Partial images are redrawn at most this often. */
+const REDRAW_MS = 100;
 
 /** Bytes the analysis workers may keep in memory, in all: a quarter of the device's memory, at most 2 GiB. */
 function cacheBudget(): number {
   const gib = (navigator as Navigator & { deviceMemory?: number }).deviceMemory ?? 4;
   return Math.min(2 * 2 ** 30, (gib * 2 ** 30) / 4);
+}
+
+/** 2nd, 3rd, 4th, … 21st. */
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
 }
 
 type NavigatorMode = 'stored' | 'computed' | 'virtual' | 'com-x' | 'com-y';
@@ -72,7 +82,12 @@ export class Viewer {
   readonly #status: { text: HTMLElement; progress: HTMLProgressElement; cancel: HTMLButtonElement };
   #stored: Uint8Array | undefined;
   #computedNav: Float64Array | undefined;
-  #virtual: { values: Float64Array; label: string } | undefined;
+  #virtual: { values: Float64Array; label: string; shape: Shape } | undefined;
+  #preview: Preview | undefined;
+  readonly #previewAbort = new AbortController();
+  #previewFrame = 0;
+  #previewShape: Shape | undefined;
+  #previewUpdates = 0;
   #com: AnalysisResult['centerOfMass'];
   #stats: { key: string; result: AnalysisResult } | undefined;
   #x = 0;
@@ -167,6 +182,7 @@ export class Viewer {
     patternPanel.append(this.#detectorReadout);
     this.#detector = new ShapeEditor(this.pattern, 'detector', (shape, final) => {
       this.#detectorReadout.textContent = shape ? describeShape(shape) : '';
+      if (!final && shape) this.#dragPreview(shape);
       if (final && shape) void this.#computeVirtual(shape);
       if (final) this.#drawProfile();
     });
@@ -192,6 +208,71 @@ export class Viewer {
       await this.#showNavigator('stored');
     }
     this.#moveTo({ x: Math.floor(this.scanCols / 2), y: Math.floor(this.scanRows / 2) }, true);
+    void this.#buildPreview();
+  }
+
+  /** Reads the preview for dragging detectors, in the background. */
+  async #buildPreview(): Promise<void> {
+    const panel = document.getElementById('navigator-panel')!;
+    panel.dataset.preview = 'reading';
+    try {
+      this.#preview = await readPreview(this.bf, this.scanRows, this.scanCols, this.#previewAbort.signal);
+      panel.dataset.preview = `every ${this.#preview.step}`;
+    } catch {
+      panel.dataset.preview = 'none';
+    }
+  }
+
+  /**
+   * While a detector is dragged: the running pass stops, and the preview's
+   * image follows the detector, once per animation frame.
+   */
+  #dragPreview(shape: Shape): void {
+    this.#jobs.get('virtual')?.abort(new Error('superseded'));
+    if (!this.#preview) return;
+    this.#previewShape = shape;
+    if (this.#previewFrame) return;
+    this.#previewFrame = requestAnimationFrame(() => {
+      this.#previewFrame = 0;
+      const preview = this.#preview!;
+      const s = this.#previewShape;
+      if (!s || this.#detector.shape !== s) return;
+      const values = previewImage(preview, shapeToDetector(s), this.patternRows, this.patternCols, this.scanRows, this.scanCols);
+      this.#navMode.value = 'virtual';
+      const every = preview.step === 1 ? 'every position' : `every ${ordinal(preview.step)} row and column`;
+      this.navigator.show({ values, rows: this.scanRows, cols: this.scanCols, label: `virtual image (preview, ${every}): ${describeShape(s)}` });
+      this.navigator.root.dataset.previewUpdates = String(++this.#previewUpdates);
+    });
+  }
+
+  /**
+   * A pass whose image fills in as ranges of frames arrive (coarse to fine),
+   * redrawn at most every REDRAW_MS; returns the handlers for #run.
+   */
+  #filling(label: string, pick: (partial: PartialResult) => Float64Array | undefined, scale = 1) {
+    const image = new FillingImage(this.scanRows, this.scanCols);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let last = 0;
+    let stopped = false;
+    const draw = () => {
+      timer = undefined;
+      if (stopped) return;
+      last = performance.now();
+      const percent = Math.floor((100 * image.framesDone) / image.values.length);
+      this.navigator.show({ values: image.display(), rows: this.scanRows, cols: this.scanCols, label: `${label} (${percent} % computed)` });
+    };
+    return {
+      onPartial: (partial: PartialResult) => {
+        const values = pick(partial);
+        if (!values || stopped) return;
+        image.add(partial.start, scale === 1 ? values : values.map((v) => v * scale));
+        timer ??= setTimeout(draw, Math.max(0, REDRAW_MS - (performance.now() - last)));
+      },
+      stop: () => {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+      },
+    };
   }
 
   async #showNavigator(mode: NavigatorMode): Promise<void> {
@@ -274,28 +355,48 @@ export class Viewer {
   }
 
   async #computeVirtual(shape: Shape): Promise<void> {
-    const result = await this.#run('virtual', 'virtual image', { virtual: [shapeToDetector(shape)] });
+    this.#navMode.value = 'virtual';
+    const filling = this.#filling(`virtual image: ${describeShape(shape)}`, (p) => p.virtual[0]);
+    const result = await this.#run('virtual', 'virtual image', { virtual: [shapeToDetector(shape)] }, filling.onPartial, () => {
+      // Cancelled: the detector drawn goes back to the one whose image is shown.
+      this.#detector.set(this.#virtual?.shape);
+      this.#detectorReadout.textContent = this.#virtual ? describeShape(this.#virtual.shape) : '';
+      void this.#showNavigator(this.#virtual ? 'virtual' : this.#stored ? 'stored' : 'computed');
+      this.#drawProfile();
+    });
+    filling.stop();
     if (!result) return;
-    this.#virtual = { values: result.virtual[0], label: describeShape(shape) };
+    this.#virtual = { values: result.virtual[0], label: describeShape(shape), shape };
     await this.#showNavigator('virtual');
   }
 
   async #computeMean(): Promise<void> {
-    const result = await this.#run('mean', 'mean intensity', { frameSums: true });
+    const filling = this.#filling('mean intensity of each pattern', (p) => p.frameSums, 1 / this.bf.geometry.pixelsPerFrame);
+    const result = await this.#run('mean', 'mean intensity', { frameSums: true }, filling.onPartial);
+    filling.stop();
     if (!result) return;
     this.#computedNav = result.frameSums!.map((s) => s / this.bf.geometry.pixelsPerFrame);
     await this.#showNavigator('computed');
   }
 
   async #computeCom(): Promise<void> {
-    const result = await this.#run('com', 'centre of mass', { centerOfMass: true });
+    const y = this.#navMode.value === 'com-y';
+    const filling = this.#filling(`centre of mass ${y ? 'y' : 'x'} (pixels)`, (p) => (y ? p.comY : p.comX));
+    const result = await this.#run('com', 'centre of mass', { centerOfMass: true }, filling.onPartial);
+    filling.stop();
     if (!result) return;
     this.#com = result.centerOfMass;
     await this.#showNavigator(this.#navMode.value === 'com-y' ? 'com-y' : 'com-x');
   }
 
   /** Runs one analysis pass in the workers; a new job of the same kind cancels the previous one. */
-  async #run(kind: string, label: string, request: AnalysisRequest): Promise<AnalysisResult | undefined> {
+  async #run(
+    kind: string,
+    label: string,
+    request: AnalysisRequest,
+    onPartial?: (partial: PartialResult) => void,
+    onCancel?: () => void,
+  ): Promise<AnalysisResult | undefined> {
     this.#jobs.get(kind)?.abort(new Error('superseded'));
     const abort = new AbortController();
     this.#jobs.set(kind, abort);
@@ -311,11 +412,14 @@ export class Viewer {
         progress.value = frames / totalFrames;
       };
       const result = this.#remote
-        ? await remoteAnalyze(this.#remote, request, { signal: abort.signal, onProgress })
+        ? await remoteAnalyze(this.#remote, request, { signal: abort.signal, onProgress, onPartial })
         : await analyze(this.bf, request, {
             pool: this.#pool,
             signal: abort.signal,
             onProgress,
+            onPartial,
+            order: 'interleaved',
+            pieces: Math.ceil(this.bf.source.size / BLOCK_BYTES),
             // Large reads: each costs a round trip through the browser; the next is read while one is reduced.
             blockFrames: this.bf.blockFrames(BLOCK_BYTES),
             // The workers keep what they read, up to a budget: later passes read memory, not the File.
@@ -325,7 +429,9 @@ export class Viewer {
       return result;
     } catch (error) {
       if (abort.signal.aborted) {
-        if ((abort.signal.reason as Error)?.message !== 'superseded') this.#setStatus(`${label} cancelled`);
+        const why = (abort.signal.reason as Error)?.message;
+        if (why !== 'superseded') this.#setStatus(`${label} cancelled`);
+        if (why === 'cancelled') onCancel?.();
       } else {
         this.#setStatus(`${label} failed: ${(error as Error).message}`, true);
       }
@@ -359,6 +465,7 @@ export class Viewer {
   }
 
   async close(): Promise<void> {
+    this.#previewAbort.abort(new Error('closed'));
     for (const job of this.#jobs.values()) job.abort(new Error('closed'));
     await this.#pool.close();
     await this.bf.close();
