@@ -11,6 +11,10 @@ import { join } from 'node:path';
 import FileSystemStore from '@zarrita/storage/fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as zarr from 'zarrita';
+import { analyze } from '../src/analysis/engine.js';
+import { runPartTask } from '../src/cli/commands/parts.js';
+import { openBlockfile } from '../src/node/open.js';
+import { analyzePart } from '../src/node/part-analysis.js';
 import { partChunkFiles, partRows, readPartStore } from '../src/node/part-store.js';
 import { blo, oneLineError, tempDir, type CliResult } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
@@ -215,6 +219,29 @@ describe('pattern statistics and centre of mass in parts', () => {
     ok(blo('com', file, '--disk', '15.5,15.5,10', '--threshold', '5', '-o', one));
     ok(blo('convert', one, join(dir, 'com-one.npy')));
     expect(readFileSync(join(dir, 'com-one.npy')).equals(readFileSync(single))).toBe(true);
+  });
+});
+
+describe('any per-position analysis as parts (runPartTask)', () => {
+  it('the total intensity of each frame, in three tasks in any order, equals one pass', async () => {
+    const store = join(dir, 'totals.zarr');
+    const bf = await openBlockfile(file);
+    try {
+      const job = { command: 'frame-sums', request: { frameSums: true }, images: ['total'], statistics: [] };
+      const lines: string[] = [];
+      for (const part of [2, 0, 1]) {
+        await runPartTask(bf, job, [part, 3], store, { input: file, print: (l) => lines.push(l) }, async (rows) => {
+          const partial = await analyzePart(bf, { frameSums: true }, part, 3);
+          expect([partial.start, partial.end]).toEqual([rows.first * 7, rows.end * 7]);
+          return { images: [partial.frameSums!] };
+        });
+      }
+      expect(lines[2]).toBe(`${store}: part 1 of 3 written (scan rows 4–7); all 3 done: blo convert ${store} OUT.npy`);
+      const { images } = await readPartStore(store);
+      expect(images[0]).toEqual((await analyze(bf, { frameSums: true })).frameSums);
+    } finally {
+      await bf.close();
+    }
   });
 });
 

@@ -64,49 +64,91 @@ function layout(command: PartCommand, request: AnalysisRequest): { images: strin
   return { images: [], statistics: statistics[command] };
 }
 
-/** Computes part `part` of `parts` and writes it into the store at `output`. */
-export async function runPart(
+export interface PartTaskOptions {
+  overwrite?: boolean;
+  /** The input as given (a path or a URL): a store holding that path is never replaced. */
+  input: string;
+  /** Told what was written and how many parts are done. */
+  print?: (line: string) => void;
+}
+
+/** What a split command stores: its name, its request as JSON (what the tasks must agree on), its arrays. */
+export interface PartJob {
+  command: string;
+  request: unknown;
+  /** Per-position images, [NY, NX] each. */
+  images: string[];
+  /** Per-part partial pattern statistics. */
+  statistics: PartStatistic[];
+}
+
+/** What one part computed: its rows of every image (in the job's order), its partial statistics. */
+export interface PartValues {
+  images: Float64Array[];
+  statistics?: Partial<Record<PartStatistic, Float64Array>>;
+  count?: number;
+}
+
+/**
+ * One task of any split command: opens (or creates) the store for `job` on
+ * `bf`, runs `compute` for the task's scan rows [first, end), writes what it
+ * returns, and says how many parts are done. Any per-position analysis (an
+ * orientation map too) can run as parts through this.
+ */
+export async function runPartTask(
   bf: Blockfile,
-  command: PartCommand,
-  request: AnalysisRequest,
+  job: PartJob,
   [part, parts]: [number, number],
   output: string,
-  options: {
-    overwrite?: boolean;
-    input: string;
-    pool?: AnalysisPool;
-    onProgress?: (p: { frames: number; totalFrames: number }) => void;
-    /** Told what was written and how many parts are done. */
-    print?: (line: string) => void;
-  },
+  options: PartTaskOptions,
+  compute: (rows: { first: number; end: number }) => Promise<PartValues>,
 ): Promise<void> {
   const shape = analysisShape(bf.geometry);
-  compileRequest(request, shape); // a bad request fails before anything is written
   // The header, note and stored VBF: what tells one acquisition from another (at most 16 MiB).
   const head = await bf.source.read(0, Math.max(240, Math.min(bf.layout.framesOffset, bf.source.size, 16 << 20)));
   const spec: PartStoreSpec = {
     format: 1,
-    command,
+    command: job.command,
     parts,
     chunk_rows: partRows(shape.scanRows, parts, 0).chunkRows,
     scan_shape: [shape.scanRows, shape.scanCols],
     pattern_shape: [shape.patternRows, shape.patternCols],
     input: inputIdentity(bf.name, bf.source.size, head),
-    request: requestJson(request),
-    ...layout(command, request),
+    request: job.request,
+    images: job.images,
+    statistics: job.statistics,
   };
   const reads = /^https?:\/\//i.test(options.input) ? [] : [options.input];
   const store = await openPartStore(output, spec, { overwrite: options.overwrite, reads });
-  const partial = await analyzePart(bf, request, part, parts, { pool: options.pool, onProgress: options.onProgress });
-  const images = command === 'virtual' ? partial.virtual : command === 'com' ? [partial.comX!, partial.comY!] : [];
-  const statistics: Partial<Record<PartStatistic, Float64Array>> = { sum: partial.sum, sum_sq: partial.sumSq, max: partial.max };
-  await store.writePart(part, images, statistics, partial.count);
-  const { first, end } = partRows(shape.scanRows, parts, part);
+  const rows = partRows(shape.scanRows, parts, part);
+  const values = await compute(rows);
+  await store.writePart(part, values.images, values.statistics ?? {}, values.count ?? 0);
   const missing = await missingParts(output, spec);
-  const rows = end > first ? `scan rows ${first}–${end - 1}` : 'no scan rows';
+  const written = rows.end > rows.first ? `scan rows ${rows.first}–${rows.end - 1}` : 'no scan rows';
   options.print?.(
-    `${output}: part ${part} of ${parts} written (${rows}); ${missing.length === 0 ? `all ${parts} done: blo convert ${output} OUT.npy` : `${parts - missing.length} of ${parts} done`}`,
+    `${output}: part ${part} of ${parts} written (${written}); ${missing.length === 0 ? `all ${parts} done: blo convert ${output} OUT.npy` : `${parts - missing.length} of ${parts} done`}`,
   );
+}
+
+/** Computes part `part` of `parts` of an analysis pass and writes it into the store at `output`. */
+export async function runPart(
+  bf: Blockfile,
+  command: PartCommand,
+  request: AnalysisRequest,
+  part: [number, number],
+  output: string,
+  options: PartTaskOptions & { pool?: AnalysisPool; onProgress?: (p: { frames: number; totalFrames: number }) => void },
+): Promise<void> {
+  compileRequest(request, analysisShape(bf.geometry)); // a bad request fails before anything is written
+  const job: PartJob = { command, request: requestJson(request), ...layout(command, request) };
+  await runPartTask(bf, job, part, output, options, async () => {
+    const partial = await analyzePart(bf, request, part[0], part[1], { pool: options.pool, onProgress: options.onProgress });
+    return {
+      images: command === 'virtual' ? partial.virtual : command === 'com' ? [partial.comX!, partial.comY!] : [],
+      statistics: { sum: partial.sum, sum_sq: partial.sumSq, max: partial.max },
+      count: partial.count,
+    };
+  });
 }
 
 /** The images a finished store holds, as the single-process command would write them. */
