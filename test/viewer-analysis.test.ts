@@ -273,3 +273,74 @@ describe.skipIf(!CHROMIUM)('the viewer live, in Chromium', () => {
     }
   }, 120_000);
 });
+
+describe.skipIf(!CHROMIUM)('the view in the URL, and aria-busy, in Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }, 60_000);
+  afterAll(() => browser?.close());
+
+  const canvas = (page: import('playwright-core').Page) =>
+    page.evaluate(() => {
+      const c = document.querySelector('[data-testid="navigator-canvas"]') as HTMLCanvasElement;
+      return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+    });
+
+  it('a link reopens the view for whichever file is opened, busy while it is computed', async () => {
+    const server = await dist.startViewServer(file, { viewerDir: join(REPO_ROOT, 'dist', 'viewer'), workers: 2 });
+    const page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const bf = await openBlockfile(file);
+    try {
+      // Before a file is picked.
+      await page.goto(`${server.url.replace(/&file=.*/, '')}#virtual=disk:30,31,7&pos=5,6&cmap=viridis&scale=log`);
+      await page.evaluate(() => {
+        const w = window as unknown as { busy: string[] };
+        w.busy = [];
+        new MutationObserver((records) => {
+          for (const r of records) {
+            const el = r.target as Element;
+            if (el.getAttribute('data-testid') === 'navigator-view-root') w.busy.push(el.getAttribute('aria-busy')!);
+          }
+        }).observe(document.body, { attributes: true, attributeFilter: ['aria-busy'], subtree: true });
+      });
+      await page.getByTestId('file-input').setInputFiles(file);
+      await expect.poll(() => page.getByTestId('navigator-view-root').getAttribute('aria-busy'), { timeout: 20_000 }).toBe('false');
+      await expect.poll(() => page.getByTestId('navigator-label').textContent()).toBe('virtual image: disk cx 30 cy 31 r 7');
+      expect(await page.evaluate(() => (window as unknown as { busy: string[] }).busy)).toContain('true');
+      expect(await page.getByTestId('position').textContent()).toMatch(/^x 5 y 6 \(pinned\)/);
+      expect(await page.getByTestId('detector').textContent()).toBe('disk cx 30 cy 31 r 7');
+      const expected = (await analyze(bf, { virtual: [{ kind: 'disk', cx: 30, cy: 31, r: 7 }] })).virtual[0];
+      expect(await canvas(page)).toEqual(Array.from(renderRgba(expected, { cmap: 'viridis', scale: 'log', percentiles: [0.5, 99.5] }).rgba));
+      expect(await page.getByTestId('navigator-cmap').inputValue()).toBe('viridis');
+      await page.screenshot({ path: join(ARTIFACTS, 'viewer-link-1024x700.png') });
+      // The view as it changes goes into the hash.
+      await page.keyboard.press('ArrowRight');
+      await expect.poll(() => page.evaluate(() => location.hash)).toBe('#virtual=disk:30,31,7&pos=6,6&cmap=viridis&scale=log');
+      await page.getByTestId('navigator-scale').selectOption('linear');
+      await expect.poll(() => page.evaluate(() => location.hash)).toBe('#virtual=disk:30,31,7&pos=6,6&cmap=viridis');
+
+      // Through blo view, with the view in the link; what cannot be read is said.
+      const served = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      served.on('pageerror', (e) => errors.push(String(e)));
+      await served.goto(`${server.url}#virtual=annulus:31.5,31.5,10,20&show=virtual&bogus=1`);
+      await expect.poll(() => served.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toBe('virtual image: annulus cx 31.5 cy 31.5 r1 10 r2 20');
+      await expect.poll(() => served.getByTestId('navigator-view-root').getAttribute('aria-busy')).toBe('false');
+      const annulus = (await analyze(bf, { virtual: [{ kind: 'annulus', cx: 31.5, cy: 31.5, r1: 10, r2: 20 }] })).virtual[0];
+      expect(await canvas(served)).toEqual(Array.from(renderRgba(annulus, {}).rgba));
+      expect(await served.getByTestId('link-note').textContent()).toBe('link: ignored bogus=1');
+      // The hash changed by hand: the view follows.
+      await served.evaluate(() => (location.hash = '#show=com-y'));
+      await expect.poll(() => served.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toBe('centre of mass y (pixels)');
+      await served.close();
+      expect(errors).toEqual([]);
+    } finally {
+      await bf.close();
+      await page.close();
+      await server.close();
+    }
+  }, 120_000);
+});

@@ -16,6 +16,7 @@ import { drawProfile } from './profile-plot.js';
 import { describeShape, shapeToDetector, ShapeEditor, type Shape, type ShapeKind } from './shapes.js';
 import { renderInfo } from './info.js';
 import { FillingImage, previewImage, readPreview, type Preview } from './live.js';
+import { formatHash, parseHash, shapeFits, type ViewState } from './hash.js';
 
 /** Bytes per read in the workers, and per range of a pass (ranges are handed out coarse to fine). */
 const BLOCK_BYTES = 16 * 2 ** 20;
@@ -76,6 +77,8 @@ export class Viewer {
   readonly #navMode: HTMLSelectElement;
   readonly #patternMode: HTMLSelectElement;
   readonly #position: HTMLElement;
+  /** What a link's hash held that could not be shown. */
+  readonly #linkNote: HTMLElement;
   readonly #detectorReadout: HTMLElement;
   readonly #profileCanvas: HTMLCanvasElement;
   readonly #profileLog: HTMLInputElement;
@@ -133,7 +136,8 @@ export class Viewer {
     regionBar.append(clearRegion);
     this.navigator = new ImageView(navPanel, 'navigator');
     this.#position = element('div', { class: 'readout', 'data-testid': 'position' });
-    navPanel.append(this.#position);
+    this.#linkNote = element('div', { class: 'readout warning', 'data-testid': 'link-note' });
+    navPanel.append(this.#position, this.#linkNote);
     navPanel.append(downloadsFor('navigator', () => this.#navigatorExport()));
     const step = bf.axes.filter((a) => a.navigate).at(-1);
     if (step) this.navigator.setCalibration(step.scale, step.units);
@@ -184,7 +188,10 @@ export class Viewer {
       this.#detectorReadout.textContent = shape ? describeShape(shape) : '';
       if (!final && shape) this.#dragPreview(shape);
       if (final && shape) void this.#computeVirtual(shape);
-      if (final) this.#drawProfile();
+      if (final) {
+        this.#drawProfile();
+        this.#writeHash();
+      }
     });
     patternPanel.append(downloadsFor('pattern', () => this.#patternExport()));
     const profileBar = toolbar(patternPanel, 'radial profile');
@@ -195,20 +202,94 @@ export class Viewer {
     patternPanel.append(this.#profileCanvas);
 
     document.getElementById('info')!.replaceChildren(renderInfo(bf));
+
+    // The view in the URL's hash; aria-busy on the images while they are computed.
+    this.navigator.onDisplayChange = () => this.#writeHash();
+    this.navigator.root.setAttribute('aria-busy', 'false');
+    this.pattern.root.setAttribute('aria-busy', 'false');
+    this.#navMode.addEventListener('change', () => this.#writeHash());
+    window.addEventListener('hashchange', this.#onHashChange);
+  }
+
+  readonly #onHashChange = () => {
+    void this.#applyHash(location.hash);
+  };
+
+  /** The navigator mode shown on opening, left out of links. */
+  #openingMode: NavigatorMode = 'stored';
+
+  /** Writes the current view into the URL's hash (without a history entry). */
+  #writeHash(): void {
+    if (this.#applying) return;
+    const state: ViewState = {};
+    const shape = this.#detector.busy ? this.#virtual?.shape : this.#detector.shape;
+    if (shape) state.virtual = shape;
+    if (this.#pinned) state.pos = { x: this.#x, y: this.#y };
+    if (this.navigator.display.cmap && this.navigator.display.cmap !== 'gray') state.cmap = this.navigator.display.cmap;
+    if (this.navigator.display.scale && this.navigator.display.scale !== 'linear') state.scale = this.navigator.display.scale;
+    const mode = this.#navMode.value as NavigatorMode;
+    if (mode !== this.#openingMode && !(mode === 'virtual' && shape)) state.show = mode;
+    const hash = formatHash(state);
+    if (hash !== location.hash && !(hash === '' && location.hash === '#')) history.replaceState(history.state, '', hash || `${location.pathname}${location.search}`);
+  }
+
+  /** Shows the view a hash describes: position, display, detector (computing its image) or mode. */
+  #applying = false;
+
+  async #applyHash(hash: string): Promise<void> {
+    const { state, ignored } = parseHash(hash);
+    this.#applying = true;
+    if (state.virtual && !shapeFits(state.virtual, this.patternRows, this.patternCols)) {
+      ignored.push(`virtual=${describeShape(state.virtual)} (outside the ${this.patternCols} × ${this.patternRows} pattern)`);
+      state.virtual = undefined;
+    }
+    if (state.pos) {
+      this.#pinned = true;
+      this.#moveTo(state.pos, true);
+    }
+    if (state.cmap || state.scale) this.navigator.setDisplay({ cmap: state.cmap, scale: state.scale });
+    this.#linkNote.textContent = ignored.length ? `link: ignored ${ignored.join(', ')}` : '';
+    if (state.virtual) {
+      this.#detector.set(state.virtual);
+      this.#detectorReadout.textContent = describeShape(state.virtual);
+      this.#drawProfile();
+    }
+    const show = state.show ?? (state.virtual ? 'virtual' : undefined);
+    if (show) this.#navMode.value = show;
+    this.#applying = false;
+    this.#writeHash();
+    if (state.virtual && show === 'virtual') {
+      const same = this.#virtual && JSON.stringify(this.#virtual.shape) === JSON.stringify(state.virtual);
+      if (same) await this.#showNavigator('virtual');
+      else await this.#computeVirtual(state.virtual);
+    } else if (show) {
+      await this.#showNavigator(show);
+    }
+  }
+
+  /** aria-busy on each image while a pass that makes it runs. */
+  #updateBusy(): void {
+    const nav = ['virtual', 'mean', 'com'].some((k) => this.#jobs.has(k));
+    this.navigator.root.setAttribute('aria-busy', String(nav));
+    this.pattern.root.setAttribute('aria-busy', String(this.#jobs.has('patterns')));
   }
 
   async start(): Promise<void> {
     // A stored navigator outside the file (warned about in the info panel) is replaced by the computed mean.
     const stored = this.bf.hasNavigator ? await this.bf.navigator() : undefined;
     this.#stored = stored && stored.data.length === this.scanRows * this.scanCols ? stored.data : undefined;
+    const hash = location.hash;
     if (!this.#stored) {
+      this.#openingMode = 'computed';
       this.#navMode.value = 'computed';
-      await this.#computeMean();
+      // Not awaited: a view in the link starts at once too.
+      void this.#computeMean();
     } else {
       await this.#showNavigator('stored');
     }
     this.#moveTo({ x: Math.floor(this.scanCols / 2), y: Math.floor(this.scanRows / 2) }, true);
     void this.#buildPreview();
+    await this.#applyHash(hash);
   }
 
   /** Reads the preview for dragging detectors, in the background. */
@@ -249,14 +330,14 @@ export class Viewer {
    * A pass whose image fills in as ranges of frames arrive (coarse to fine),
    * redrawn at most every REDRAW_MS; returns the handlers for #run.
    */
-  #filling(label: string, pick: (partial: PartialResult) => Float64Array | undefined, scale = 1) {
+  #filling(mode: NavigatorMode, label: string, pick: (partial: PartialResult) => Float64Array | undefined, scale = 1) {
     const image = new FillingImage(this.scanRows, this.scanCols);
     let timer: ReturnType<typeof setTimeout> | undefined;
     let last = 0;
     let stopped = false;
     const draw = () => {
       timer = undefined;
-      if (stopped) return;
+      if (stopped || this.#navMode.value !== mode) return;
       last = performance.now();
       const percent = Math.floor((100 * image.framesDone) / image.values.length);
       this.navigator.show({ values: image.display(), rows: this.scanRows, cols: this.scanCols, label: `${label} (${percent} % computed)` });
@@ -303,6 +384,7 @@ export class Viewer {
     this.#y = y;
     for (const [k, v] of Object.entries({ x: x - 0.5, y: y - 0.5, width: 1, height: 1 })) this.#marker.setAttribute(k, String(v));
     this.#position.textContent = `x ${x} y ${y}${this.#pinned ? ' (pinned)' : ''} · frame ${y * this.scanCols + x}`;
+    if (this.#pinned) this.#writeHash();
     if (this.#patternMode.value === 'position') void this.#showPattern();
   }
 
@@ -356,7 +438,7 @@ export class Viewer {
 
   async #computeVirtual(shape: Shape): Promise<void> {
     this.#navMode.value = 'virtual';
-    const filling = this.#filling(`virtual image: ${describeShape(shape)}`, (p) => p.virtual[0]);
+    const filling = this.#filling('virtual', `virtual image: ${describeShape(shape)}`, (p) => p.virtual[0]);
     const result = await this.#run('virtual', 'virtual image', { virtual: [shapeToDetector(shape)] }, filling.onPartial, () => {
       // Cancelled: the detector drawn goes back to the one whose image is shown.
       this.#detector.set(this.#virtual?.shape);
@@ -371,22 +453,26 @@ export class Viewer {
   }
 
   async #computeMean(): Promise<void> {
-    const filling = this.#filling('mean intensity of each pattern', (p) => p.frameSums, 1 / this.bf.geometry.pixelsPerFrame);
+    this.#navMode.value = 'computed';
+    const filling = this.#filling('computed', 'mean intensity of each pattern', (p) => p.frameSums, 1 / this.bf.geometry.pixelsPerFrame);
     const result = await this.#run('mean', 'mean intensity', { frameSums: true }, filling.onPartial);
     filling.stop();
     if (!result) return;
     this.#computedNav = result.frameSums!.map((s) => s / this.bf.geometry.pixelsPerFrame);
-    await this.#showNavigator('computed');
+    // Unless another view was chosen meanwhile (e.g. a detector from a link).
+    if (this.#navMode.value === 'computed') await this.#showNavigator('computed');
   }
 
   async #computeCom(): Promise<void> {
     const y = this.#navMode.value === 'com-y';
-    const filling = this.#filling(`centre of mass ${y ? 'y' : 'x'} (pixels)`, (p) => (y ? p.comY : p.comX));
+    this.#navMode.value = y ? 'com-y' : 'com-x';
+    const filling = this.#filling(y ? 'com-y' : 'com-x', `centre of mass ${y ? 'y' : 'x'} (pixels)`, (p) => (y ? p.comY : p.comX));
     const result = await this.#run('com', 'centre of mass', { centerOfMass: true }, filling.onPartial);
     filling.stop();
     if (!result) return;
     this.#com = result.centerOfMass;
-    await this.#showNavigator(this.#navMode.value === 'com-y' ? 'com-y' : 'com-x');
+    const mode = this.#navMode.value;
+    if (mode === 'com-x' || mode === 'com-y') await this.#showNavigator(mode);
   }
 
   /** Runs one analysis pass in the workers; a new job of the same kind cancels the previous one. */
@@ -400,6 +486,7 @@ export class Viewer {
     this.#jobs.get(kind)?.abort(new Error('superseded'));
     const abort = new AbortController();
     this.#jobs.set(kind, abort);
+    this.#updateBusy();
     const { progress, cancel } = this.#status;
     progress.hidden = false;
     cancel.hidden = false;
@@ -439,6 +526,7 @@ export class Viewer {
     } finally {
       if (this.#jobs.get(kind) === abort) {
         this.#jobs.delete(kind);
+        this.#updateBusy();
         if (this.#jobs.size === 0) {
           progress.hidden = true;
           cancel.hidden = true;
@@ -465,6 +553,7 @@ export class Viewer {
   }
 
   async close(): Promise<void> {
+    window.removeEventListener('hashchange', this.#onHashChange);
     this.#previewAbort.abort(new Error('closed'));
     for (const job of this.#jobs.values()) job.abort(new Error('closed'));
     await this.#pool.close();

@@ -42,6 +42,10 @@ export class ImageView {
   readonly #title: HTMLElement;
   readonly #scalebar: HTMLElement;
   #calibration: { scale: number; units: string } | undefined;
+  readonly #cmapSelect: HTMLSelectElement;
+  readonly #scaleSelect: HTMLSelectElement;
+  /** Called after the user changes the display (colour map, scale, clip). */
+  onDisplayChange: (() => void) | undefined;
 
   constructor(parent: HTMLElement, name: string) {
     this.root = element('div', { 'data-testid': `${name}-view-root` });
@@ -70,6 +74,8 @@ export class ImageView {
     lo.addEventListener('change', percent);
     hi.addEventListener('change', percent);
     controls.append(element('span', { class: 'label' }, 'display'), cmap, scale, element('span', { class: 'label' }, 'clip %'), lo, hi);
+    this.#cmapSelect = cmap;
+    this.#scaleSelect = scale;
 
     const bar = element('div', { class: 'colorbar' });
     this.#colorbar = element('canvas', { width: '256', height: '1' });
@@ -81,6 +87,20 @@ export class ImageView {
 
   #set(change: Partial<DisplayOptions>): void {
     Object.assign(this.display, change);
+    this.render();
+    this.onDisplayChange?.();
+  }
+
+  /** Sets the colour map and scale from outside (a link), keeping the controls in step. */
+  setDisplay(change: { cmap?: ColormapName; scale?: DisplayOptions['scale'] }): void {
+    if (change.cmap && (COLORMAP_NAMES as readonly string[]).includes(change.cmap)) {
+      this.display.cmap = change.cmap;
+      this.#cmapSelect.value = change.cmap;
+    }
+    if (change.scale && ['linear', 'log', 'gamma'].includes(change.scale as string)) {
+      this.display.scale = change.scale;
+      this.#scaleSelect.value = change.scale as string;
+    }
     this.render();
   }
 
