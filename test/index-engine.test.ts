@@ -138,6 +138,17 @@ describe('matching simulated patterns', () => {
     expect(maps.reliability[1]).toBeLessThan(maps.reliability[0] + 50);
   });
 
+  it('leaves a blank pattern unindexed, and takes a fixed beam centre when given', () => {
+    const maps = createIndexMaps(2, 2);
+    new PatternMatcher(cuLibrary, size).match(new Uint8Array(size * size), maps, 0);
+    expect(maps.phase[0]).toBe(0);
+    expect(maps.correlation[0]).toBe(0);
+    const g = eulerDegreesToMatrix(12.5, 33.3, 71.2);
+    new PatternMatcher(cuLibrary, size, { center: [64.3, 61.8] }).match(render(copper, g, [64.3, 61.8]), maps, 1);
+    expect(Array.from(maps.center.subarray(2, 4))).toEqual([Math.fround(64.3), Math.fround(61.8)]);
+    expect(misorientation(maps.quaternion.subarray(4, 8), matrixToQuaternion(g), cuLibrary.phases[0].symmetry, true)).toBeLessThan(1.5);
+  });
+
   it('reads the precession angle from an ASTAR note', () => {
     expect(precessionFromNote('Precession angle : 0.6\r\nPrecession Frequency : 100')).toBe(0.6);
     expect(precessionFromNote('no such line')).toBeUndefined();
