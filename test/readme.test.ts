@@ -76,7 +76,7 @@ beforeAll(async () => {
   mkdirSync(inputs);
   mkdirSync(scripts, { recursive: true });
   const setup = [
-    'blo demo scan.blo --scan 64x64 --size 128 --seed 3',
+    'blo demo scan.blo --scan 32x32 --size 128 --seed 3',
     'blo demo scan16.blo --scan 8x8 --size 32 --bits 16',
     'blo convert scan.blo processed.hspy',
     'blo convert scan.blo stack.tiff',
@@ -132,6 +132,6 @@ describe('README examples', () => {
     writeFileSync(join(folder, 'example.py'), block.code);
     const result = spawnSync('/usr/bin/python3', ['example.py'], { cwd: folder, encoding: 'utf8' });
     expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
-    expect(result.stdout).toMatch(/\(64, 64\)/);
+    expect(result.stdout).toMatch(/\(32, 32\)/);
   }, 180_000);
 });
