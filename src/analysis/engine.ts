@@ -26,6 +26,8 @@ export interface AnalysisTask {
   blockFrames?: number;
   /** Bytes of what it reads that the worker may keep for later tasks over the same ranges (default 0). */
   cacheBytes?: number;
+  /** Whether this task adds what it reads to the cache (default true), or only reads what is there. */
+  cacheFill?: boolean;
 }
 
 /** Runs tasks in other threads; `run` reports frames done as it goes. */
@@ -64,6 +66,12 @@ export interface AnalyzeOptions {
    * reading a File or a URL costs far more than reading memory).
    */
   cacheBytes?: number;
+  /**
+   * With `cacheBytes`: whether this pass adds what it reads to the workers'
+   * memory (default true; keeping new bytes costs page faults), or only
+   * reads what earlier passes kept.
+   */
+  cacheFill?: boolean;
 }
 
 /** The pass over frames [start, end) in this thread. */
@@ -221,7 +229,7 @@ export async function analyze(blockfile: Blockfile, request: AnalysisRequest, op
     const cachePerWorker = Math.floor(cacheBytes / pool.size);
     const tasks = ranges.map(({ range: [a, b], worker }, i) =>
       pool
-        .run({ source: descriptor!, geometry, request, start: a, end: b, blockFrames: options.blockFrames, cacheBytes: cachePerWorker }, (frames) => {
+        .run({ source: descriptor!, geometry, request, start: a, end: b, blockFrames: options.blockFrames, cacheBytes: cachePerWorker, cacheFill: options.cacheFill }, (frames) => {
           done += frames - doneByTask[i];
           doneByTask[i] = frames;
           report(done);

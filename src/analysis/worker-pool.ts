@@ -284,7 +284,7 @@ export function serveAnalysis(endpoint: WorkerEndpoint, openFile?: (path: string
     let source: ByteSource | undefined;
     try {
       source = await openDescriptor(task.source as SourceDescriptor, openFile);
-      if (task.cacheBytes && task.cacheBytes > 0) source = cache.wrap(source, task.source as SourceDescriptor, task.cacheBytes);
+      if (task.cacheBytes && task.cacheBytes > 0) source = cache.wrap(source, task.source as SourceDescriptor, task.cacheBytes, task.cacheFill ?? true);
       const blockfile = await Blockfile.open(source, task.geometry);
       const compiled = compileRequest(task.request, analysisShape(blockfile.geometry));
       let last = 0;
@@ -336,7 +336,8 @@ class ReadCache {
   #reads = new Map<string, Uint8Array>();
   #bytes = 0;
 
-  wrap(source: ByteSource, descriptor: SourceDescriptor, budget: number): ByteSource {
+  /** `fill`: keep what is read (else only read what is kept). */
+  wrap(source: ByteSource, descriptor: SourceDescriptor, budget: number, fill = true): ByteSource {
     const key = cacheKey(descriptor);
     if (key === undefined) return source;
     if (key !== this.#key) {
@@ -355,7 +356,7 @@ class ReadCache {
         const hit = reads.get(id);
         if (hit) return hit;
         const bytes = await source.read(offset, length, signal);
-        if (reads === cache.#reads && cache.#bytes + bytes.length <= budget) {
+        if (fill && reads === cache.#reads && cache.#bytes + bytes.length <= budget) {
           reads.set(id, bytes);
           cache.#bytes += bytes.length;
         }
@@ -367,7 +368,7 @@ class ReadCache {
         const id = `${offset}:${total}`;
         let bytes = reads.get(id);
         if (!bytes) {
-          if (reads !== cache.#reads || cache.#bytes + total > budget) return readIntoTargets(source, offset, targets, signal);
+          if (!fill || reads !== cache.#reads || cache.#bytes + total > budget) return readIntoTargets(source, offset, targets, signal);
           // Read straight into the memory kept.
           const block = new Uint8Array(total);
           bytes = block.subarray(0, await readIntoTargets(source, offset, [block], signal));

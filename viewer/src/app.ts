@@ -288,7 +288,7 @@ export class Viewer {
       await this.#showNavigator('stored');
     }
     this.#moveTo({ x: Math.floor(this.scanCols / 2), y: Math.floor(this.scanRows / 2) }, true);
-    void this.#buildPreview();
+    void this.#buildPreview().then(() => this.#warm());
     await this.#applyHash(hash);
   }
 
@@ -475,6 +475,50 @@ export class Viewer {
     if (mode === 'com-x' || mode === 'com-y') await this.#showNavigator(mode);
   }
 
+  #warmAbort: AbortController | undefined;
+  #warmed = false;
+
+  /**
+   * When nothing else runs: a pass that reads the whole file into the
+   * workers' memory (when it fits the budget), so that later passes read
+   * memory. Keeping new bytes costs page faults, so passes the user asks
+   * for do not; this one gives way to any of them at once (keeping what it
+   * has read) and starts again when they are done.
+   */
+  #warm(): void {
+    if (this.#remote || this.#warmed || this.#warmAbort || this.#jobs.size > 0 || this.#closed) return;
+    const budget = cacheBudget();
+    if (this.bf.source.size > budget || !this.bf.source.descriptor) return;
+    const abort = new AbortController();
+    this.#warmAbort = abort;
+    const panel = this.navigator.root;
+    panel.dataset.cache = 'filling';
+    analyze(this.bf, { frameSums: true }, {
+      pool: this.#pool,
+      signal: abort.signal,
+      // The same reads as every pass: the workers keep them by offset and length.
+      blockFrames: this.bf.blockFrames(BLOCK_BYTES),
+      pieces: Math.ceil(this.bf.source.size / BLOCK_BYTES),
+      cacheBytes: budget,
+      cacheFill: true,
+    })
+      .then((result) => {
+        this.#warmed = true;
+        panel.dataset.cache = 'full';
+        // The mean intensity comes for free.
+        this.#computedNav ??= result.frameSums!.map((v) => v / this.bf.geometry.pixelsPerFrame);
+      })
+      .catch(() => {
+        panel.dataset.cache = 'paused';
+      })
+      .finally(() => {
+        if (this.#warmAbort === abort) this.#warmAbort = undefined;
+        setTimeout(() => this.#warm(), 200);
+      });
+  }
+
+  #closed = false;
+
   /** Runs one analysis pass in the workers; a new job of the same kind cancels the previous one. */
   async #run(
     kind: string,
@@ -487,6 +531,7 @@ export class Viewer {
     const abort = new AbortController();
     this.#jobs.set(kind, abort);
     this.#updateBusy();
+    this.#warmAbort?.abort(new Error('superseded'));
     const { progress, cancel } = this.#status;
     progress.hidden = false;
     cancel.hidden = false;
@@ -509,8 +554,9 @@ export class Viewer {
             pieces: Math.ceil(this.bf.source.size / BLOCK_BYTES),
             // Large reads: each costs a round trip through the browser; the next is read while one is reduced.
             blockFrames: this.bf.blockFrames(BLOCK_BYTES),
-            // The workers keep what they read, up to a budget: later passes read memory, not the File.
+            // What the workers keep (read in the background, see #warm) is read from memory, not the File.
             cacheBytes: cacheBudget(),
+            cacheFill: false,
           });
       this.#setStatus(`${label}: ${format((performance.now() - started) / 1000)} s`);
       return result;
@@ -527,6 +573,7 @@ export class Viewer {
       if (this.#jobs.get(kind) === abort) {
         this.#jobs.delete(kind);
         this.#updateBusy();
+        setTimeout(() => this.#warm(), 200);
         if (this.#jobs.size === 0) {
           progress.hidden = true;
           cancel.hidden = true;
@@ -553,6 +600,8 @@ export class Viewer {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    this.#warmAbort?.abort(new Error('closed'));
     window.removeEventListener('hashchange', this.#onHashChange);
     this.#previewAbort.abort(new Error('closed'));
     for (const job of this.#jobs.values()) job.abort(new Error('closed'));
