@@ -354,3 +354,64 @@ describe.skipIf(!CHROMIUM)('the view in the URL, and aria-busy, in Chromium', ()
     }
   }, 120_000);
 });
+
+describe.skipIf(!CHROMIUM)('what the audit found, in Chromium', () => {
+  let browser: Browser;
+  const flat = join(dir, 'flat.blo');
+  beforeAll(async () => {
+    // blo demo's defaults store a constant VBF.
+    const made = blo('demo', flat);
+    if (made.status !== 0) throw new Error(made.stderr);
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }, 60_000);
+  afterAll(() => browser?.close());
+
+  it('opens on the mean intensity when the stored VBF is constant, ignores clicks, removes detectors, keeps them on the pattern', async () => {
+    const server = await dist.startViewServer(flat, { viewerDir: join(REPO_ROOT, 'dist', 'viewer'), workers: 2 });
+    const page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await page.goto(server.url);
+      await expect.poll(() => page.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toBe('mean intensity of each pattern');
+      expect(await page.getByTestId('navigator-note').textContent()).toBe('The stored VBF is constant (13 everywhere): showing the mean intensity of each pattern instead.');
+      await page.screenshot({ path: join(ARTIFACTS, 'viewer-flat-vbf-1024x700.png') });
+      const box = (await page.getByTestId('pattern-overlay').boundingBox())!;
+      const at = (x: number, y: number) => ({ x: box.x + ((x + 0.5) / 128) * box.width, y: box.y + ((y + 0.5) / 128) * box.height });
+      // A click with the disk tool draws nothing and starts nothing.
+      await page.getByTestId('detector-disk').click();
+      const c = at(63.5, 63.5);
+      await page.mouse.click(c.x, c.y);
+      await page.waitForTimeout(300);
+      expect(await page.getByTestId('detector').textContent()).toBe('');
+      expect(await page.getByTestId('navigator-label').textContent()).toBe('mean intensity of each pattern');
+      // Drawn, then dragged far off the pattern: its centre stays on it.
+      const e = at(63.5 + 10, 63.5);
+      await page.mouse.move(c.x, c.y);
+      await page.mouse.down();
+      await page.mouse.move(e.x, e.y, { steps: 3 });
+      await page.mouse.up();
+      await expect.poll(() => page.getByTestId('detector').textContent()).toBe('disk cx 63.5 cy 63.5 r 10');
+      await page.mouse.move(c.x, c.y);
+      await page.mouse.down();
+      await page.mouse.move(c.x + box.width * 2, c.y, { steps: 4 });
+      await page.mouse.up();
+      await expect.poll(() => page.getByTestId('detector').textContent()).toBe('disk cx 127.5 cy 63.5 r 10');
+      await expect.poll(() => page.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toBe('virtual image: disk cx 127.5 cy 63.5 r 10');
+      expect(await page.evaluate(() => location.hash)).toMatch(/^#virtual=disk:127\.5,63\.5,10/);
+      // Delete removes it; so does "none".
+      await page.keyboard.press('Delete');
+      expect(await page.getByTestId('detector').textContent()).toBe('');
+      expect(await page.evaluate(() => location.hash)).not.toMatch(/virtual=/);
+      await page.evaluate(() => (location.hash = '#virtual=disk:40,40,5'));
+      await expect.poll(() => page.getByTestId('detector').textContent()).toBe('disk cx 40 cy 40 r 5');
+      await page.getByTestId('detector-none').click();
+      expect(await page.getByTestId('detector').textContent()).toBe('');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  }, 120_000);
+});

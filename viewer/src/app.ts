@@ -74,11 +74,14 @@ export class Viewer {
   readonly #detector: ShapeEditor;
   readonly #region: ShapeEditor;
   readonly #marker: SVGRectElement;
+  readonly #markerRing: SVGCircleElement;
   readonly #navMode: HTMLSelectElement;
   readonly #patternMode: HTMLSelectElement;
   readonly #position: HTMLElement;
   /** What a link's hash held that could not be shown. */
   readonly #linkNote: HTMLElement;
+  /** Why the scan image is not the stored VBF, when it is not. */
+  readonly #navNote: HTMLElement;
   readonly #detectorReadout: HTMLElement;
   readonly #profileCanvas: HTMLCanvasElement;
   readonly #profileLog: HTMLInputElement;
@@ -137,14 +140,19 @@ export class Viewer {
     this.navigator = new ImageView(navPanel, 'navigator');
     this.#position = element('div', { class: 'readout', 'data-testid': 'position' });
     this.#linkNote = element('div', { class: 'readout warning', 'data-testid': 'link-note' });
-    navPanel.append(this.#position, this.#linkNote);
+    this.#navNote = element('div', { class: 'readout', 'data-testid': 'navigator-note' });
+    navPanel.append(this.#position, this.#linkNote, this.#navNote);
     navPanel.append(downloadsFor('navigator', () => this.#navigatorExport()));
     const step = bf.axes.filter((a) => a.navigate).at(-1);
     if (step) this.navigator.setCalibration(step.scale, step.units);
 
     this.#marker = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
     this.#marker.setAttribute('class', 'marker');
-    this.navigator.overlay.append(this.#marker);
+    // A ring around the position too: one pixel of a 256 × 256 scan is hard to see.
+    this.#markerRing = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
+    this.#markerRing.setAttribute('class', 'marker');
+    this.#markerRing.setAttribute('r', String(Math.max(2, Math.max(this.scanRows, this.scanCols) / 40)));
+    this.navigator.overlay.append(this.#marker, this.#markerRing);
     this.#region = new ShapeEditor(this.navigator, 'region', (_shape, final) => final && this.#onRegion());
     this.navigator.overlay.addEventListener('pointermove', (e) => {
       if (this.#region.busy || !this.navigator.image || this.#pinned) return;
@@ -158,6 +166,12 @@ export class Viewer {
       this.#moveTo(p, true);
     });
     window.addEventListener('keydown', (e) => {
+      const tag = (e.target as HTMLElement).tagName;
+      if ((e.key === 'Delete' || e.key === 'Backspace') && tag !== 'INPUT' && tag !== 'SELECT' && this.#detector.shape) {
+        e.preventDefault();
+        this.#removeDetector();
+        return;
+      }
       const step = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[e.key];
       if (!step || (e.target as HTMLElement).tagName === 'INPUT' || (e.target as HTMLElement).tagName === 'SELECT') return;
       e.preventDefault();
@@ -178,6 +192,7 @@ export class Viewer {
     const detectorBar = toolbar(patternPanel, 'detector');
     toolButtons<ShapeKind>(detectorBar, 'detector', [['none', 'none'], ['point', 'point'], ['disk', 'disk'], ['annulus', 'annulus'], ['rect', 'rectangle']], (tool) => {
       this.#detector.tool = tool;
+      if (!tool) this.#removeDetector();
     });
     this.pattern = new ImageView(patternPanel, 'pattern');
     const dp = bf.axes.filter((a) => !a.navigate).at(-1);
@@ -187,7 +202,11 @@ export class Viewer {
     this.#detector = new ShapeEditor(this.pattern, 'detector', (shape, final) => {
       this.#detectorReadout.textContent = shape ? describeShape(shape) : '';
       if (!final && shape) this.#dragPreview(shape);
-      if (final && shape) void this.#computeVirtual(shape);
+      if (final && shape) {
+        // The shape whose image is shown (a click that drew nothing): shown again, not computed again.
+        if (this.#virtual && JSON.stringify(this.#virtual.shape) === JSON.stringify(shape)) void this.#showNavigator('virtual');
+        else void this.#computeVirtual(shape);
+      }
       if (final) {
         this.#drawProfile();
         this.#writeHash();
@@ -209,6 +228,15 @@ export class Viewer {
     this.pattern.root.setAttribute('aria-busy', 'false');
     this.#navMode.addEventListener('change', () => this.#writeHash());
     window.addEventListener('hashchange', this.#onHashChange);
+  }
+
+  /** No detector: the running pass stops, the overlay and the readout clear. */
+  #removeDetector(): void {
+    this.#jobs.get('virtual')?.abort(new Error('superseded'));
+    this.#detector.set(undefined);
+    this.#detectorReadout.textContent = '';
+    this.#drawProfile();
+    this.#writeHash();
   }
 
   readonly #onHashChange = () => {
@@ -279,7 +307,19 @@ export class Viewer {
     const stored = this.bf.hasNavigator ? await this.bf.navigator() : undefined;
     this.#stored = stored && stored.data.length === this.scanRows * this.scanCols ? stored.data : undefined;
     const hash = location.hash;
-    if (!this.#stored) {
+    // A stored VBF that is constant, or nearly (the demo's), says nothing: the mean intensity is shown instead, saying so.
+    let flat: string | undefined;
+    if (this.#stored) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const v of this.#stored) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      if (hi - lo <= Math.max(1, hi / 100)) flat = lo === hi ? `${lo} everywhere` : `${lo}–${hi}`;
+    }
+    this.#navNote.textContent = flat ? `The stored VBF is constant (${flat}): showing the mean intensity of each pattern instead.` : '';
+    if (!this.#stored || flat) {
       this.#openingMode = 'computed';
       this.#navMode.value = 'computed';
       // Not awaited: a view in the link starts at once too.
@@ -383,6 +423,8 @@ export class Viewer {
     this.#x = x;
     this.#y = y;
     for (const [k, v] of Object.entries({ x: x - 0.5, y: y - 0.5, width: 1, height: 1 })) this.#marker.setAttribute(k, String(v));
+    this.#markerRing.setAttribute('cx', String(x));
+    this.#markerRing.setAttribute('cy', String(y));
     this.#position.textContent = `x ${x} y ${y}${this.#pinned ? ' (pinned)' : ''} · frame ${y * this.scanCols + x}`;
     if (this.#pinned) this.#writeHash();
     if (this.#patternMode.value === 'position') void this.#showPattern();

@@ -93,6 +93,7 @@ export class ShapeEditor {
     if (role && this.shape && (e.target as Element).closest('g') === this.#group) {
       this.#drag = { mode: role as Drag['mode'], start: p, original: { ...this.shape } };
     } else if (this.tool) {
+      this.#before = this.shape;
       this.#drag = { mode: 'draw', start: { x: snap(p.x), y: snap(p.y) }, original: undefined };
       this.#update(p);
     } else {
@@ -112,10 +113,20 @@ export class ShapeEditor {
   #up(e: PointerEvent): void {
     if (!this.#drag) return;
     this.#update(this.#view.toPixel(e));
+    const drawn = this.#drag.mode === 'draw';
     this.#drag = undefined;
+    // A click without a drag draws nothing (not a disk of radius 0): the previous shape stays.
+    const s = this.shape;
+    if (drawn && s && ((s.kind === 'disk' && s.r === 0) || (s.kind === 'annulus' && s.r2 === 0))) {
+      this.shape = this.#before;
+      this.#draw();
+    }
     this.#onChange(this.shape, true);
     e.stopPropagation();
   }
+
+  /** The shape before the current drag. */
+  #before: Shape | undefined;
 
   #update(p: { x: number; y: number }): void {
     const drag = this.#drag!;
@@ -153,7 +164,7 @@ export class ShapeEditor {
       if (drag.mode === 'move') {
         if (original.kind === 'point') shape = { ...original, x: Math.round(original.x + dx), y: Math.round(original.y + dy) };
         else if (original.kind === 'rect') shape = { ...original, x0: original.x0 + Math.round(dx), x1: original.x1 + Math.round(dx), y0: original.y0 + Math.round(dy), y1: original.y1 + Math.round(dy) };
-        else shape = { ...original, cx: original.cx + dx, cy: original.cy + dy };
+        else shape = { ...original, cx: Math.min(image.cols - 0.5, Math.max(-0.5, original.cx + dx)), cy: Math.min(image.rows - 0.5, Math.max(-0.5, original.cy + dy)) };
       } else if (original.kind === 'disk') {
         shape = { ...original, r: dist(original.cx, original.cy) };
       } else if (original.kind === 'annulus') {
