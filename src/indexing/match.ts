@@ -4,7 +4,8 @@
  * ring by ring and the beam masked, then every template correlated over
  * all turns about the beam (a cyclic correlation over the polar angle), for
  * the template and its mirror image (together they cover every orientation:
- * see `orientationOf`). A coarse pass (each template's strongest spots on
+ * see `orientationOf`); spots a turn puts off the detector count neither in
+ * the correlation nor in the template's norm. A coarse pass (each template's strongest spots on
  * 2-step bins) keeps the best fraction of templates for the full search;
  * the best few are then refined off the grid. Pure and deterministic: the
  * same numbers in any thread.
@@ -108,6 +109,7 @@ const COARSE_SPOTS = 8;
 /** Step sizes of the off-grid refinement, degrees. */
 const REFINE_STEPS = [0.5, 0.25, 0.125];
 
+
 interface Candidate {
   phase: number;
   template: number;
@@ -153,6 +155,11 @@ export class PatternMatcher {
   readonly #coarse: Float64Array;
   readonly #coarseBins: number;
   readonly #ring: Float32Array;
+  /** 1 where a polar sample lies on the detector, 0 off it; rows twice, as the polar image. */
+  readonly #visible: Float32Array;
+  /** The first ring reaching off the detector. */
+  #partialFrom = 0;
+  readonly #norm2: Float64Array;
   readonly #boxRows: Float64Array;
   readonly #corr: Float64Array;
   /** Per phase: coarse bin of each spot, plain and mirrored. */
@@ -164,6 +171,7 @@ export class PatternMatcher {
   readonly #bases = new Int32Array(COARSE_SPOTS + 3);
   readonly #weights = new Float64Array(COARSE_SPOTS + 3);
   #norm = 0;
+  #center: [number, number] = [0, 0];
 
   constructor(library: TemplateLibrary, size: number, options: MatchOptions = {}) {
     this.library = library;
@@ -192,6 +200,8 @@ export class PatternMatcher {
     this.#coarseBins = steps / 2;
     this.#coarse = new Float64Array(this.#rows * 2 * this.#coarseBins);
     this.#ring = new Float32Array(steps);
+    this.#visible = new Float32Array(this.#rows * 2 * steps);
+    this.#norm2 = new Float64Array(steps);
     this.#boxRows = new Float64Array(size * size);
     this.#corr = new Float64Array(steps);
     const bins = this.#coarseBins;
@@ -219,11 +229,15 @@ export class PatternMatcher {
     const steps = this.#steps;
     const polar = this.#polar;
     let norm = 0, sum = 0;
+    const [cx, cy] = this.#center;
+    const edge = this.size - 1;
     for (const i of order) {
-      const w = pattern.intensity[i] ** lib.gamma;
-      norm += w * w;
       const dx = pattern.x[i] - half;
       const dy = pattern.y[i] - half;
+      // Spots off the detector are unseen: they count neither way.
+      if (!(cx + dx >= 0 && cx + dx < edge && cy + dy >= 0 && cy + dy < edge)) continue;
+      const w = pattern.intensity[i] ** lib.gamma;
+      norm += w * w;
       const r = Math.hypot(dx, dy);
       let a = (Math.atan2(dy, dx) / (2 * Math.PI)) * steps;
       if (a < 0) a += steps;
@@ -236,7 +250,7 @@ export class PatternMatcher {
       const v = (polar[i0] * (1 - fa) + polar[i0 + 1] * fa) * (1 - fr) + (polar[i1] * (1 - fa) + polar[i1 + 1] * fa) * fr;
       sum += w * v;
     }
-    return sum / Math.sqrt(norm);
+    return norm > 0 ? sum / Math.sqrt(norm) : 0;
   }
 
   /**
@@ -344,11 +358,14 @@ export class PatternMatcher {
     const ring = this.#ring;
     const gamma = this.library.gamma;
     const inner = this.library.innerRadius;
+    const visible = this.#visible;
     let sum2 = 0, peak = 0;
+    this.#partialFrom = this.#rows;
     for (let r = 0; r < this.#rows; r++) {
       const row = r * 2 * steps;
       if (r < inner) {
         polar.fill(0, row, row + 2 * steps);
+        visible.fill(1, row, row + 2 * steps);
         continue;
       }
       let valid = 0;
@@ -369,7 +386,9 @@ export class PatternMatcher {
       }
       // Samples off the detector (marked −1) are 0 after the ring's median (of those on it) is taken away.
       const median = valid > 0 ? medianOf(this.#corr, valid) : 0;
+      if (valid < steps && this.#partialFrom === this.#rows) this.#partialFrom = r;
       for (let a = 0; a < steps; a++) {
+        visible[row + a] = visible[row + steps + a] = ring[a] < 0 ? 0 : 1;
         const d = ring[a] < 0 ? 0 : ring[a] - median;
         const v = d > 0 ? (gamma === 1 ? d : d ** gamma) : 0;
         polar[row + a] = v;
@@ -466,12 +485,29 @@ export class PatternMatcher {
     const corr = this.#corr;
     corr.fill(0);
     const { start, spotR, spotA, spotW } = lib;
+    // Spots off the detector at a turn are unseen: the template's norm at each turn counts only those on it.
+    const norm2 = this.#norm2;
+    const visible = this.#visible;
+    let always = 0;
+    let partial = false;
     for (let i = start[t]; i < start[t + 1]; i++) {
       if (spotR[i] >= this.#rows) continue;
       const w = spotW[i];
       const a = mirrored ? (steps - spotA[i]) % steps : spotA[i];
       const base = spotR[i] * 2 * steps + a;
       for (let s = 0; s < steps; s++) corr[s] += w * polar[base + s];
+      if (spotR[i] < this.#partialFrom) {
+        always += w * w;
+      } else {
+        if (!partial) norm2.fill(0);
+        partial = true;
+        const w2 = w * w;
+        for (let s = 0; s < steps; s++) norm2[s] += w2 * visible[base + s];
+      }
+    }
+    for (let s = 0; s < steps; s++) {
+      const n2 = partial ? always + norm2[s] : always;
+      corr[s] = n2 > 0 ? corr[s] / Math.sqrt(n2) : 0;
     }
     // Spot at angle a with turn s reads polar[a + s]: the spot moved to a + s.
     let b1 = 0;
@@ -502,6 +538,7 @@ export class PatternMatcher {
     maps.center[2 * index + 1] = cy;
     const { norm, peak } = this.#transform(frame, cx, cy);
     this.#norm = norm;
+    this.#center = [cx, cy];
     if (!(norm > 0)) return;
     this.#coarsen();
     const candidates: Candidate[] = [];
