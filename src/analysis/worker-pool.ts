@@ -5,7 +5,7 @@
  */
 import { BlockfileError, type BlockfileErrorCode } from '../format/errors.js';
 import { Blockfile } from '../reader/blockfile.js';
-import { readIntoTargets, type ByteSource, type SourceDescriptor } from '../sources/source.js';
+import { readIntoTargets, scatterInto, type ByteSource, type SourceDescriptor } from '../sources/source.js';
 import { openDescriptor } from '../sources/descriptor.js';
 import { analysisShape, compileRequest } from './accumulate.js';
 import { analyzeRange, type AnalysisPool, type AnalysisTask } from './engine.js';
@@ -375,14 +375,7 @@ class ReadCache {
           reads.set(id, bytes);
           cache.#bytes += total;
         }
-        let at = 0;
-        for (const t of targets) {
-          if (at >= bytes.length) break;
-          const n = Math.min(t.length, bytes.length - at);
-          t.set(bytes.subarray(at, at + n));
-          at += n;
-        }
-        return bytes.length;
+        return scatterInto(bytes, targets);
       },
       close: () => source.close(),
     };

@@ -1,4 +1,4 @@
-import type { ByteSource, SourceDescriptor } from './source.js';
+import { scatterInto, type ByteSource, type SourceDescriptor } from './source.js';
 
 /** Bytes per streamed read into a reused buffer. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -58,7 +58,7 @@ export class BlobSource implements ByteSource {
         byobWorks = false;
       }
     }
-    if (!reader) return copyInto(await this.read(start, end - start, signal), targets);
+    if (!reader) return scatterInto(await this.read(start, end - start, signal), targets);
     let scratch = new Uint8Array(spare.pop() ?? new ArrayBuffer(CHUNK_BYTES));
     let target = 0;
     let within = 0;
@@ -92,15 +92,4 @@ export class BlobSource implements ByteSource {
   }
 
   async close(): Promise<void> {}
-}
-
-function copyInto(bytes: Uint8Array, targets: readonly Uint8Array[]): number {
-  let at = 0;
-  for (const t of targets) {
-    if (at >= bytes.length) break;
-    const n = Math.min(t.length, bytes.length - at);
-    t.set(bytes.subarray(at, at + n));
-    at += n;
-  }
-  return bytes.length;
 }

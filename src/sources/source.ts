@@ -49,7 +49,11 @@ export async function readIntoTargets(
   if (source.readInto) return source.readInto(offset, targets, signal);
   let total = 0;
   for (const t of targets) total += t.length;
-  const bytes = await source.read(offset, total, signal);
+  return scatterInto(await source.read(offset, total, signal), targets);
+}
+
+/** Copies `bytes` into `targets` one after another (as far as they go); returns bytes.length, as a read would. */
+export function scatterInto(bytes: Uint8Array, targets: readonly Uint8Array[]): number {
   let at = 0;
   for (const t of targets) {
     if (at >= bytes.length) break;
