@@ -48,6 +48,10 @@ export interface IndexRunOptions {
   onProgress?: (progress: { frames: number; totalFrames: number }) => void;
   /** Frames per read (default 64). */
   blockFrames?: number;
+  /** With a pool: the maps of frames [start, start + maps.count) as each piece of the scan is done (a viewer fills its map in). */
+  onPartial?: (maps: IndexMaps, start: number) => void;
+  /** With a pool: pieces the frames are split into (default 4 per worker; more pieces, more frequent partial maps). */
+  pieces?: number;
 }
 
 export interface OrientationMap extends IndexMaps {
@@ -239,7 +243,7 @@ export async function indexOrientations(blockfile: Blockfile, phases: readonly P
     run.signal?.throwIfAborted();
     const { navShape, sigShape, syncOffset } = blockfile.geometry;
     const geometry = { navShape: [...navShape], sigShape: [...sigShape], syncOffset, strict: blockfile.strict };
-    const ranges = splitFrames(start, end, pool.size * 4);
+    const ranges = splitFrames(start, end, run.pieces ?? pool.size * 4);
     const doneByTask = new Array<number>(ranges.length).fill(0);
     let done = 0;
     const abort = new AbortController();
@@ -254,6 +258,10 @@ export async function indexOrientations(blockfile: Blockfile, phases: readonly P
               doneByTask[i] = frames;
               report(done);
             }, abort.signal)
+            .then((part) => {
+              run.onPartial?.(part, a);
+              return part;
+            })
             .catch((error: unknown) => {
               abort.abort(error); // one failure stops the others
               throw error;

@@ -12,3 +12,4 @@ export { matrixToQuaternion, quaternionToMatrix, multiplyQuaternions, misorienta
 export { parseCtf, compareOrientationMaps, type CtfData, type MapComparison } from './compare.js';
 export { formatAng, TSL_SYMMETRY, type AngMap } from './ang.js';
 export { ipfColours, ipfKey, reduceToSector, IPF_LAUE_GROUPS } from './ipf.js';
+export { orientationCtf, orientationAng, orientationNpy, phaseColour, NPY_COLUMNS, PHASE_COLOURS, type IndexedMap, type MapSource } from './outputs.js';
