@@ -4,6 +4,7 @@
  * show (pixels ↔ Å⁻¹ ↔ mrad). Pure: runs in browsers.
  */
 import type { BlockfileHeader } from '../format/header.js';
+import { radialProfile } from '../analysis/profile.js';
 import { electronWavelength } from './lattice.js';
 
 /** Where a calibration came from, shown beside it so an estimate is never taken for a measurement. */
@@ -51,4 +52,43 @@ export function calibrationFromRing(radiusPixels: number, dSpacing: number): Rec
 /** Scattering angle in mrad of a reciprocal distance `k` Å⁻¹ at `volts` (small-angle: θ = λk). */
 export function reciprocalToMrad(k: number, volts: number): number {
   return electronWavelength(volts) * k * 1000;
+}
+
+/** Inverse of reciprocalToMrad: Å⁻¹ of a scattering angle `mrad` at `volts`. */
+export function mradToReciprocal(mrad: number, volts: number): number {
+  return mrad / 1000 / electronWavelength(volts);
+}
+
+/**
+ * The radius of the ring nearest `radius` about (cx, cy): the peak of the
+ * pattern's radial profile (half-pixel rings) within `search` pixels of it,
+ * interpolated by a parabola through the peak and its neighbours. A circle
+ * drawn by hand is off by a pixel or so; at 20 px that is 5 % of the
+ * calibration, the peak is good to a tenth of a pixel. Undefined when the
+ * window holds no peak (the profile rises or falls across it).
+ */
+export function refineRingRadius(
+  pattern: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  cx: number,
+  cy: number,
+  radius: number,
+  search = Math.max(2, radius / 10),
+): number | undefined {
+  const width = 0.5;
+  const profile = radialProfile(pattern, rows, cols, cx, cy, { binWidth: width, maxRadius: radius + search + 2 * width });
+  const middle = (k: number) => (k + 0.5) * width;
+  let best = -1;
+  for (let k = 0; k < profile.mean.length; k++) {
+    if (Math.abs(middle(k) - radius) > search || !Number.isFinite(profile.mean[k])) continue;
+    if (best < 0 || profile.mean[k] > profile.mean[best]) best = k;
+  }
+  if (best <= 0 || best >= profile.mean.length - 1) return undefined;
+  const [a, b, c] = [profile.mean[best - 1], profile.mean[best], profile.mean[best + 1]];
+  // A peak on the window's edge is the profile still rising: no ring there.
+  if (!(b >= a && b >= c) || Math.abs(middle(best) - radius) > search - width) return undefined;
+  const curvature = a - 2 * b + c;
+  const shift = curvature < 0 ? (0.5 * (a - c)) / curvature : 0;
+  return middle(best + shift);
 }

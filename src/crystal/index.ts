@@ -15,4 +15,4 @@ export { PatternSimulator, renderPattern, seededRandom, poisson, MIN_SHAPE, type
 export { initSymmetryFinder, findSymmetry, withSymmetryFromAtoms, SYMPREC, type FoundSymmetry } from './find-symmetry.js';
 export { formatCtf, ctfLaueCode, CTF_LAUE_CLASSES, type CtfMap } from './ctf.js';
 export { createSpedDemo, type SpedDemo, type SpedDemoOptions } from './sped-demo.js';
-export { headerCalibration, calibrationFromRing, reciprocalToMrad, type ReciprocalCalibration, type CalibrationSource } from './calibration.js';
+export { headerCalibration, calibrationFromRing, reciprocalToMrad, mradToReciprocal, refineRingRadius, type ReciprocalCalibration, type CalibrationSource } from './calibration.js';

@@ -13,7 +13,10 @@ import { gridOf } from '../../src/reader/geometry.js';
 import { downloadsFor } from './panel-exports.js';
 import { element, format, ImageView } from './image-view.js';
 import { drawProfile } from './profile-plot.js';
-import { describeShape, shapeToDetector, ShapeEditor, type Shape, type ShapeKind } from './shapes.js';
+import { describeShape, moveShape, shapeToDetector, ShapeEditor, type Shape, type ShapeKind } from './shapes.js';
+import { CalibrationStore } from './calibration.js';
+import { CalibrationControl } from './calibration-control.js';
+import { DetectorInputs } from './detector-inputs.js';
 import { renderInfo } from './info.js';
 import { FillingImage, previewImage, readPreview, type Preview } from './live.js';
 import { formatHash, parseHash, shapeFits, type ViewState } from './hash.js';
@@ -83,6 +86,14 @@ export class Viewer {
   /** Why the scan image is not the stored VBF, when it is not. */
   readonly #navNote: HTMLElement;
   readonly #detectorReadout: HTMLElement;
+  /** Å⁻¹ per pattern pixel, per file: every pattern distance shown goes through it. */
+  readonly calibration: CalibrationStore;
+  readonly #calibrationControl: CalibrationControl;
+  readonly #detectorInputs: DetectorInputs;
+  /** Where the pointer is on the pattern, and how far from the centre the profile is taken about. */
+  readonly #patternCursor: HTMLElement;
+  #detectorTool: ShapeKind | undefined;
+  #nudgeTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #profileCanvas: HTMLCanvasElement;
   readonly #profileLog: HTMLInputElement;
   readonly #status: { text: HTMLElement; progress: HTMLProgressElement; cancel: HTMLButtonElement };
@@ -175,6 +186,13 @@ export class Viewer {
       const step = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[e.key];
       if (!step || (e.target as HTMLElement).tagName === 'INPUT' || (e.target as HTMLElement).tagName === 'SELECT') return;
       e.preventDefault();
+      // With the pattern focused (clicked, or reached by Tab) the arrows move its detector; else the scan position.
+      const shape = this.#detector.shape;
+      if (shape && document.activeElement === this.pattern.overlay) {
+        const k = e.shiftKey ? 10 : 1;
+        this.#nudgeDetector(moveShape(shape, step[0] * k, step[1] * k, this.patternRows, this.patternCols));
+        return;
+      }
       this.#pinned = true;
       this.#moveTo({ x: this.#x + step[0], y: this.#y + step[1] }, true);
     });
@@ -191,27 +209,54 @@ export class Viewer {
     patternBar.append(this.#patternMode, element('span', { class: 'label' }, '(of the region, or of the whole scan)'));
     const detectorBar = toolbar(patternPanel, 'detector');
     toolButtons<ShapeKind>(detectorBar, 'detector', [['none', 'none'], ['point', 'point'], ['disk', 'disk'], ['annulus', 'annulus'], ['rect', 'rectangle']], (tool) => {
+      this.#detectorTool = tool;
       this.#detector.tool = tool;
       if (!tool) this.#removeDetector();
     });
-    this.pattern = new ImageView(patternPanel, 'pattern');
-    const dp = bf.axes.filter((a) => !a.navigate).at(-1);
-    if (dp) this.pattern.setCalibration(dp.scale, dp.units);
-    this.#detectorReadout = element('div', { class: 'readout', 'data-testid': 'detector' });
-    patternPanel.append(this.#detectorReadout);
-    this.#detector = new ShapeEditor(this.pattern, 'detector', (shape, final) => {
-      this.#detectorReadout.textContent = shape ? describeShape(shape) : '';
-      if (!final && shape) this.#dragPreview(shape);
-      if (final && shape) {
-        // The shape whose image is shown (a click that drew nothing): shown again, not computed again.
-        if (this.#virtual && JSON.stringify(this.#virtual.shape) === JSON.stringify(shape)) void this.#showNavigator('virtual');
-        else void this.#computeVirtual(shape);
-      }
-      if (final) {
-        this.#drawProfile();
-        this.#writeHash();
-      }
+    this.#detectorInputs = new DetectorInputs(patternPanel, (shape) => {
+      if (!shapeFits(shape, this.patternRows, this.patternCols)) return `it would leave the ${this.patternCols} × ${this.patternRows} pattern`;
+      this.#detector.set(shape);
+      this.#onDetector(shape, true);
+      return undefined;
     });
+    this.pattern = new ImageView(patternPanel, 'pattern');
+    // Focusable, so that the arrow keys can move the detector (see the keydown handler).
+    this.pattern.overlay.setAttribute('tabindex', '0');
+    this.pattern.overlay.setAttribute('aria-label', 'pattern: arrow keys move the detector (Shift: 10 pixels)');
+    this.pattern.root.addEventListener('pointerdown', (e) => (e.target as Element).closest?.('svg') === this.pattern.overlay && this.pattern.overlay.focus({ preventScroll: true }), true);
+    this.navigator.root.addEventListener('pointerdown', () => document.activeElement === this.pattern.overlay && this.pattern.overlay.blur(), true);
+    this.#patternCursor = element('div', { class: 'readout', 'data-testid': 'pattern-cursor' });
+    this.#detectorReadout = element('div', { class: 'readout', 'data-testid': 'detector' });
+    patternPanel.append(this.#patternCursor, this.#detectorReadout);
+    this.#detector = new ShapeEditor(this.pattern, 'detector', (shape, final) => this.#onDetector(shape, final));
+    this.calibration = new CalibrationStore(bf);
+    this.#calibrationControl = new CalibrationControl(patternPanel, this.calibration, {
+      view: this.pattern,
+      pauseDetector: (paused) => {
+        this.#detector.paused = paused;
+        this.#detector.tool = paused ? undefined : this.#detectorTool;
+      },
+      showSum: () => {
+        if (this.#patternMode.value !== 'position') return;
+        this.#patternMode.value = 'sum';
+        void this.#showPattern();
+      },
+    });
+    const dp = bf.axes.filter((a) => !a.navigate).at(-1);
+    this.calibration.subscribe((c) => {
+      // Uncalibrated, the scale bar keeps the header's camera units; calibrated, Å⁻¹.
+      if (c) this.pattern.setCalibration(c.perPixel, 'Å⁻¹');
+      else if (dp) this.pattern.setCalibration(dp.scale, dp.units);
+      const shape = this.#detector.busy ? this.#detector.shape : this.#detector.shape;
+      this.#detectorReadout.textContent = shape ? this.#describeDetector(shape) : '';
+      this.#detectorInputs.show(shape, c);
+      this.#drawProfile();
+      this.#writeHash();
+    });
+    this.pattern.overlay.addEventListener('pointermove', (e) => {
+      if (this.pattern.image) this.#showCursor(this.pattern.toPixel(e));
+    });
+    this.pattern.overlay.addEventListener('pointerleave', () => (this.#patternCursor.textContent = ''));
     patternPanel.append(downloadsFor('pattern', () => this.#patternExport()));
     const profileBar = toolbar(patternPanel, 'radial profile');
     this.#profileLog = element('input', { type: 'checkbox', 'data-testid': 'profile-log' });
@@ -230,10 +275,70 @@ export class Viewer {
     window.addEventListener('hashchange', this.#onHashChange);
   }
 
+  /** The detector drawn, typed or nudged: readouts follow it; once final, its image is computed. */
+  #onDetector(shape: Shape | undefined, final: boolean): void {
+    this.#detectorReadout.textContent = shape ? this.#describeDetector(shape) : '';
+    this.#detectorInputs.show(shape, this.calibration.current);
+    if (!final && shape) this.#dragPreview(shape);
+    if (final && shape) {
+      // The shape whose image is shown (a click that drew nothing): shown again, not computed again.
+      if (this.#virtual && JSON.stringify(this.#virtual.shape) === JSON.stringify(shape)) void this.#showNavigator('virtual');
+      else void this.#computeVirtual(shape);
+    }
+    if (final) {
+      this.#drawProfile();
+      this.#writeHash();
+    }
+  }
+
+  /** Arrow keys: the preview follows each step; the full image once the keys rest. */
+  #nudgeDetector(shape: Shape): void {
+    this.#detector.set(shape);
+    this.#onDetector(shape, false);
+    clearTimeout(this.#nudgeTimer);
+    this.#nudgeTimer = setTimeout(() => {
+      this.#nudgeTimer = undefined;
+      if (this.#detector.shape) this.#onDetector(this.#detector.shape, true);
+    }, 400);
+  }
+
+  /** The detector in pixels, and its radii in Å⁻¹ (mrad) once calibrated. */
+  #describeDetector(shape: Shape): string {
+    const text = describeShape(shape);
+    if (!this.calibration.current) return text;
+    if (shape.kind === 'disk') return `${text} · r ${this.calibration.distance(shape.r)}`;
+    if (shape.kind === 'annulus') return `${text} · r1 ${this.calibration.distance(shape.r1)} · r2 ${this.calibration.distance(shape.r2)}`;
+    return text;
+  }
+
+  /** The centre the radial profile and the cursor's distance are taken about: the detector's, else the pattern's. */
+  #profileCentre(): { cx: number; cy: number; what: string } {
+    const d = this.#detector.shape;
+    return d && (d.kind === 'disk' || d.kind === 'annulus')
+      ? { cx: d.cx, cy: d.cy, what: 'the detector centre' }
+      : { cx: (this.patternCols - 1) / 2, cy: (this.patternRows - 1) / 2, what: 'the pattern centre' };
+  }
+
+  #showCursor(p: { x: number; y: number }): void {
+    const x = Math.round(p.x);
+    const y = Math.round(p.y);
+    if (x < 0 || y < 0 || x >= this.patternCols || y >= this.patternRows) {
+      this.#patternCursor.textContent = '';
+      return;
+    }
+    const { cx, cy, what } = this.#profileCentre();
+    const value = this.pattern.image?.values[y * this.patternCols + x];
+    const c = this.calibration.current;
+    // Once calibrated, the reciprocal-space vector too (qx right, qy down, as the pattern is shown).
+    const q = c ? ` · qx ${format((x - cx) * c.perPixel)} qy ${format((y - cy) * c.perPixel)} Å⁻¹` : '';
+    this.#patternCursor.textContent = `x ${x} y ${y}${value === undefined ? '' : ` · value ${format(value)}`} · ${this.calibration.distance(Math.hypot(x - cx, y - cy))} from ${what}${q}`;
+  }
+
   /** No detector: the running pass stops, the overlay and the readout clear. */
   #removeDetector(): void {
     this.#jobs.get('virtual')?.abort(new Error('superseded'));
     this.#detector.set(undefined);
+    this.#detectorInputs.show(undefined, this.calibration.current);
     this.#detectorReadout.textContent = '';
     this.#drawProfile();
     this.#writeHash();
@@ -257,6 +362,7 @@ export class Viewer {
     if (this.navigator.display.scale && this.navigator.display.scale !== 'linear') state.scale = this.navigator.display.scale;
     const mode = this.#navMode.value as NavigatorMode;
     if (mode !== this.#openingMode && !(mode === 'virtual' && shape)) state.show = mode;
+    if (this.calibration.current) state.cal = this.calibration.current.perPixel;
     const hash = formatHash(state);
     if (hash !== location.hash && !(hash === '' && location.hash === '#')) history.replaceState(history.state, '', hash || `${location.pathname}${location.search}`);
   }
@@ -276,10 +382,15 @@ export class Viewer {
       this.#moveTo(state.pos, true);
     }
     if (state.cmap || state.scale) this.navigator.setDisplay({ cmap: state.cmap, scale: state.scale });
+    // A link's calibration, unless it is the one remembered (which keeps its source: measured, typed…).
+    if (state.cal && state.cal !== this.calibration.current?.perPixel) {
+      this.calibration.set({ perPixel: state.cal, source: 'link', how: `cal=${state.cal} in the link` }, { remember: false });
+    }
     this.#linkNote.textContent = ignored.length ? `link: ignored ${ignored.join(', ')}` : '';
     if (state.virtual) {
       this.#detector.set(state.virtual);
-      this.#detectorReadout.textContent = describeShape(state.virtual);
+      this.#detectorReadout.textContent = this.#describeDetector(state.virtual);
+      this.#detectorInputs.show(state.virtual, this.calibration.current);
       this.#drawProfile();
     }
     const show = state.show ?? (state.virtual ? 'virtual' : undefined);
@@ -452,9 +563,10 @@ export class Viewer {
 
   #drawProfile(): void {
     if (!this.#shownPattern) return;
-    const d = this.#detector.shape;
-    const [cx, cy] = d && (d.kind === 'disk' || d.kind === 'annulus') ? [d.cx, d.cy] : [(this.patternCols - 1) / 2, (this.patternRows - 1) / 2];
-    drawProfile(this.#profileCanvas, radialProfile(this.#shownPattern.values, this.patternRows, this.patternCols, cx, cy), this.#profileLog.checked);
+    const { cx, cy } = this.#profileCentre();
+    const c = this.calibration.current;
+    const units = c && { perPixel: c.perPixel, volts: this.calibration.volts };
+    drawProfile(this.#profileCanvas, radialProfile(this.#shownPattern.values, this.patternRows, this.patternCols, cx, cy), this.#profileLog.checked, units);
   }
 
   #regionOf(shape: Shape | undefined): ScanRegion | undefined {
@@ -484,7 +596,8 @@ export class Viewer {
     const result = await this.#run('virtual', 'virtual image', { virtual: [shapeToDetector(shape)] }, filling.onPartial, () => {
       // Cancelled: the detector drawn goes back to the one whose image is shown.
       this.#detector.set(this.#virtual?.shape);
-      this.#detectorReadout.textContent = this.#virtual ? describeShape(this.#virtual.shape) : '';
+      this.#detectorReadout.textContent = this.#virtual ? this.#describeDetector(this.#virtual.shape) : '';
+      this.#detectorInputs.show(this.#virtual?.shape, this.calibration.current);
       void this.#showNavigator(this.#virtual ? 'virtual' : this.#stored ? 'stored' : 'computed');
       this.#drawProfile();
     });

@@ -4,8 +4,40 @@
  * size and acquisition time), shared by every panel that shows pattern
  * coordinates. Panels subscribe; whoever sets it says where it came from.
  */
-import { headerCalibration, type ReciprocalCalibration } from '../../src/crystal/calibration.js';
+import { headerCalibration, reciprocalToMrad, type CalibrationSource, type ReciprocalCalibration } from '../../src/crystal/calibration.js';
 import type { Blockfile } from '../../src/reader/blockfile.js';
+
+/** How each source is named beside the value, so an estimate is never read as a measurement. */
+export const SOURCE_LABELS: Record<CalibrationSource, string> = {
+  typed: 'typed in',
+  header: 'estimate from header',
+  measured: 'measured',
+  link: 'from the link',
+  cli: 'given to the CLI',
+};
+
+/** Four significant digits, no exponent for everyday magnitudes. */
+function digits(v: number): string {
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+}
+
+/**
+ * A distance on the pattern of `pixels` pixels, in the units the user sees:
+ * pixels while uncalibrated, else Å⁻¹ and, when the beam energy is known,
+ * mrad ("0.25 Å⁻¹ (6.27 mrad)").
+ */
+export function formatDistance(pixels: number, calibration: ReciprocalCalibration | undefined, volts?: number): string {
+  if (!calibration) return `${digits(pixels)} px`;
+  const k = pixels * calibration.perPixel;
+  return volts && volts > 0 ? `${digits(k)} Å⁻¹ (${digits(reciprocalToMrad(k, volts))} mrad)` : `${digits(k)} Å⁻¹`;
+}
+
+/** The calibration in one line: value, source and how ("0.025 Å⁻¹ per pixel, measured: …"). */
+export function describeCalibration(calibration: ReciprocalCalibration | undefined): string {
+  if (!calibration) return 'uncalibrated: pattern distances in pixels';
+  return `${digits(calibration.perPixel)} Å⁻¹ per pixel, ${SOURCE_LABELS[calibration.source] ?? calibration.source}: ${calibration.how}`;
+}
 
 const STORAGE_PREFIX = 'blockfile.calibration:';
 
@@ -26,12 +58,15 @@ export class CalibrationStore {
   readonly #key: string;
   /** What the header implies, offered as a starting point; never applied without the user's say. */
   readonly estimate: ReciprocalCalibration | undefined;
+  /** The file's beam energy in volts (for mrad), undefined when the header gives none. */
+  readonly volts: number | undefined;
   #current: ReciprocalCalibration | undefined;
   readonly #listeners = new Set<(c: ReciprocalCalibration | undefined) => void>();
 
   constructor(bf: Blockfile) {
     this.#key = `${STORAGE_PREFIX}${bf.name}:${bf.source.size}:${bf.header.Acquisition_time}`;
     this.estimate = headerCalibration(bf.header);
+    this.volts = bf.header.Beam_energy > 0 ? bf.header.Beam_energy : undefined;
     try {
       const saved: unknown = JSON.parse(storage()?.getItem(this.#key) ?? 'null');
       if (isCalibration(saved)) this.#current = saved;
@@ -53,6 +88,11 @@ export class CalibrationStore {
       else storage()?.removeItem(this.#key);
     }
     for (const listener of this.#listeners) listener(calibration);
+  }
+
+  /** A distance of `pixels` on the pattern in the current units (see formatDistance). */
+  distance(pixels: number): string {
+    return formatDistance(pixels, this.#current, this.volts);
   }
 
   /** Calls `listener` now and on every change; returns the unsubscribe function. */

@@ -1,8 +1,9 @@
 /**
  * The view in the URL's hash, so that a link reopens it:
- * `#virtual=disk:CX,CY,R&pos=X,Y&cmap=viridis&scale=log&show=com-x`
+ * `#virtual=disk:CX,CY,R&pos=X,Y&cmap=viridis&scale=log&show=com-x&cal=0.025`
  * (detectors also `annulus:CX,CY,R1,R2`, `rect:X0,Y0,X1,Y1`, `point:X,Y`;
- * pattern pixels, scan positions). Unknown keys and malformed values are
+ * pattern pixels, scan positions; `cal` the reciprocal calibration, Å⁻¹ per
+ * pattern pixel). Unknown keys and malformed values are
  * left out, with a note saying which.
  */
 import { COLORMAP_NAMES, type ColormapName, type DisplayOptions } from '../../src/display/render.js';
@@ -17,6 +18,8 @@ export interface ViewState {
   cmap?: ColormapName;
   scale?: NonNullable<DisplayOptions['scale']>;
   show?: ShowMode;
+  /** Å⁻¹ per pattern pixel. */
+  cal?: number;
 }
 
 const ARITY: Record<Shape['kind'], number> = { point: 2, disk: 3, annulus: 4, rect: 4 };
@@ -75,6 +78,7 @@ export function parseHash(hash: string): { state: ViewState; ignored: string[] }
       if (ok) state.pos = { x: v[0], y: v[1] };
     } else if (key === 'cmap') ok = (COLORMAP_NAMES as readonly string[]).includes(value) && ((state.cmap = value as ColormapName), true);
     else if (key === 'scale') ok = ['linear', 'log', 'gamma'].includes(value) && ((state.scale = value as ViewState['scale']), true);
+    else if (key === 'cal') ok = /^\d*\.?\d+(e[-+]?\d+)?$/i.test(value) && Number(value) > 0 && Number.isFinite(Number(value)) && ((state.cal = Number(value)), true);
     else if (key === 'show') ok = (SHOW_MODES as readonly string[]).includes(value) && ((state.show = value as ShowMode), true);
     else ok = false;
     if (!ok) ignored.push(part);
@@ -89,6 +93,7 @@ export function formatHash(state: ViewState): string {
   if (state.cmap) parts.push(`cmap=${state.cmap}`);
   if (state.scale) parts.push(`scale=${state.scale}`);
   if (state.show) parts.push(`show=${state.show}`);
+  if (state.cal) parts.push(`cal=${state.cal}`);
   return parts.length ? `#${parts.join('&')}` : '';
 }
 

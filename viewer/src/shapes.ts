@@ -46,6 +46,62 @@ export function describeShape(shape: Shape): string {
   }
 }
 
+/**
+ * A shape moved by (dx, dy) pixels and kept on a rows × cols pattern: a
+ * disk's or annulus's centre on it (the rest may hang over the edge, as a
+ * real detector's would), a point and a rectangle wholly on it.
+ */
+export function moveShape(shape: Shape, dx: number, dy: number, rows: number, cols: number): Shape {
+  const within = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+  switch (shape.kind) {
+    case 'point':
+      return { ...shape, x: within(Math.round(shape.x + dx), 0, cols - 1), y: within(Math.round(shape.y + dy), 0, rows - 1) };
+    case 'rect': {
+      const mx = within(Math.round(dx), -shape.x0, cols - shape.x1);
+      const my = within(Math.round(dy), -shape.y0, rows - shape.y1);
+      return { ...shape, x0: shape.x0 + mx, x1: shape.x1 + mx, y0: shape.y0 + my, y1: shape.y1 + my };
+    }
+    default:
+      return { ...shape, cx: within(shape.cx + dx, -0.5, cols - 0.5), cy: within(shape.cy + dy, -0.5, rows - 0.5) };
+  }
+}
+
+/** One number of a shape as typed in: `length` for radii (shown in Å⁻¹ once calibrated), positions otherwise. */
+export interface ShapeField {
+  key: string;
+  label: string;
+  value: number;
+  length: boolean;
+}
+
+const FIELDS: Record<ShapeKind, [key: string, length: boolean][]> = {
+  point: [['x', false], ['y', false]],
+  disk: [['cx', false], ['cy', false], ['r', true]],
+  annulus: [['cx', false], ['cy', false], ['r1', true], ['r2', true]],
+  rect: [['x0', false], ['y0', false], ['x1', false], ['y1', false]],
+};
+
+export function shapeFields(shape: Shape): ShapeField[] {
+  return FIELDS[shape.kind].map(([key, length]) => ({ key, label: key, value: (shape as unknown as Record<string, number>)[key], length }));
+}
+
+/** The shape with one number changed, or why it cannot be (a message naming the value). */
+export function withField(shape: Shape, key: string, value: number): Shape | string {
+  if (!FIELDS[shape.kind].some(([k]) => k === key)) return `a ${shape.kind} has no ${key}`;
+  if (!Number.isFinite(value)) return `${key} must be a number`;
+  const next = { ...shape, [key]: value } as Shape;
+  switch (next.kind) {
+    case 'point':
+      return Number.isInteger(next.x) && Number.isInteger(next.y) ? next : `a point's ${key} is a whole pixel, got ${value}`;
+    case 'disk':
+      return next.r >= 0 ? next : `r must be ≥ 0, got ${value}`;
+    case 'annulus':
+      return next.r1 >= 0 && next.r2 >= next.r1 ? next : `the annulus needs 0 ≤ r1 ≤ r2, got r1 ${next.r1} and r2 ${next.r2}`;
+    case 'rect':
+      return Number.isInteger(value) && next.x1 > next.x0 && next.y1 > next.y0 ? next : `the rectangle needs whole pixels with x0 < x1 and y0 < y1, got ${key} ${value}`;
+  }
+}
+
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
@@ -57,6 +113,8 @@ type Drag = { mode: 'draw' | 'move' | 'resize' | 'resize-inner'; start: { x: num
 export class ShapeEditor {
   tool: ShapeKind | undefined;
   shape: Shape | undefined;
+  /** While true the editor leaves the pointer alone (another editor draws on the same overlay). */
+  paused = false;
   readonly #view: ImageView;
   readonly #group: SVGGElement;
   readonly #className: string;
@@ -87,7 +145,7 @@ export class ShapeEditor {
   }
 
   #down(e: PointerEvent): void {
-    if (!this.#view.image || e.button !== 0) return;
+    if (!this.#view.image || e.button !== 0 || this.paused) return;
     const role = (e.target as Element).getAttribute?.('data-role');
     const p = this.#view.toPixel(e);
     if (role && this.shape && (e.target as Element).closest('g') === this.#group) {
@@ -162,9 +220,7 @@ export class ShapeEditor {
       const dx = snap(p.x - start.x);
       const dy = snap(p.y - start.y);
       if (drag.mode === 'move') {
-        if (original.kind === 'point') shape = { ...original, x: Math.round(original.x + dx), y: Math.round(original.y + dy) };
-        else if (original.kind === 'rect') shape = { ...original, x0: original.x0 + Math.round(dx), x1: original.x1 + Math.round(dx), y0: original.y0 + Math.round(dy), y1: original.y1 + Math.round(dy) };
-        else shape = { ...original, cx: Math.min(image.cols - 0.5, Math.max(-0.5, original.cx + dx)), cy: Math.min(image.rows - 0.5, Math.max(-0.5, original.cy + dy)) };
+        shape = moveShape(original, dx, dy, image.rows, image.cols);
       } else if (original.kind === 'disk') {
         shape = { ...original, r: dist(original.cx, original.cy) };
       } else if (original.kind === 'annulus') {

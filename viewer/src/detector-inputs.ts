@@ -1,0 +1,83 @@
+/**
+ * The detector's numbers, typed in beside the detector tools and kept in
+ * step with dragging and nudging. Positions (centres, corners) are pattern
+ * pixels: where on the camera. Radii are distances from the beam, so they
+ * are in Å⁻¹ once the pattern is calibrated.
+ */
+import type { ReciprocalCalibration } from '../../src/crystal/calibration.js';
+import { element } from './image-view.js';
+import { shapeFields, withField, type Shape } from './shapes.js';
+
+/** Typed Å⁻¹ back to pixels: to a thousandth of a pixel, so 0.2 / 0.025 is 8, not 8.000000000000002. */
+export function lengthToPixels(value: number, calibration: ReciprocalCalibration | undefined): number {
+  return calibration ? Math.round((value / calibration.perPixel) * 1000) / 1000 : value;
+}
+
+/** A length in pixels as it is shown in its input: Å⁻¹ to 4 significant digits once calibrated. */
+export function lengthFromPixels(pixels: number, calibration: ReciprocalCalibration | undefined): number {
+  return calibration ? Number((pixels * calibration.perPixel).toPrecision(4)) : pixels;
+}
+
+export class DetectorInputs {
+  readonly root: HTMLElement;
+  readonly #note: HTMLElement;
+  readonly #apply: (shape: Shape) => string | undefined;
+  #shape: Shape | undefined;
+  #calibration: ReciprocalCalibration | undefined;
+  #inputs = new Map<string, HTMLInputElement>();
+
+  /** `apply` takes a typed shape and returns why it was refused, if it was. */
+  constructor(parent: HTMLElement, apply: (shape: Shape) => string | undefined) {
+    this.#apply = apply;
+    this.root = element('div', { class: 'toolbar detector-inputs', 'data-testid': 'detector-inputs' });
+    this.#note = element('span', { class: 'label warning', 'data-testid': 'detector-input-note' });
+    this.root.hidden = true;
+    parent.append(this.root);
+  }
+
+  /** Shows the numbers of `shape` (none: hidden), rebuilding the inputs when its kind or units change. */
+  show(shape: Shape | undefined, calibration: ReciprocalCalibration | undefined): void {
+    const rebuild = shape?.kind !== this.#shape?.kind || calibration?.perPixel !== this.#calibration?.perPixel;
+    this.#shape = shape;
+    this.#calibration = calibration;
+    this.root.hidden = !shape;
+    if (!shape) return;
+    if (rebuild) this.#build(shape);
+    for (const f of shapeFields(shape)) {
+      const input = this.#inputs.get(f.key)!;
+      // The number being typed is left alone until it is entered.
+      if (document.activeElement !== input || rebuild) input.value = String(f.length ? lengthFromPixels(f.value, calibration) : f.value);
+      input.classList.remove('invalid');
+    }
+    this.#note.textContent = '';
+  }
+
+  #build(shape: Shape): void {
+    this.#inputs.clear();
+    const parts: (HTMLElement | Text)[] = [];
+    for (const f of shapeFields(shape)) {
+      const input = element('input', { type: 'number', step: f.length && this.#calibration ? 'any' : '0.5', 'data-testid': `detector-input-${f.key}` });
+      const unit = f.length && this.#calibration ? 'Å⁻¹' : 'px';
+      input.title = `${f.label} (${unit})`;
+      input.setAttribute('aria-label', `detector ${f.label} in ${unit === 'px' ? 'pixels' : 'Å⁻¹'}`);
+      input.addEventListener('change', () => this.#typed(f.key, f.length, input));
+      this.#inputs.set(f.key, input);
+      parts.push(element('span', { class: 'label' }, f.label), input);
+      if (f.length) parts.push(element('span', { class: 'label' }, unit));
+    }
+    const positions = shape.kind === 'rect' || shape.kind === 'point' ? 'pattern pixels' : 'centre in pattern pixels';
+    this.root.replaceChildren(element('span', { class: 'label' }, 'at'), ...parts, element('span', { class: 'label hint' }, `(${positions})`), this.#note);
+  }
+
+  #typed(key: string, length: boolean, input: HTMLInputElement): void {
+    const shape = this.#shape;
+    if (!shape) return;
+    const value = input.value.trim() === '' ? NaN : Number(input.value);
+    const next = withField(shape, key, length ? lengthToPixels(value, this.#calibration) : value);
+    const refused = typeof next === 'string' ? next : this.#apply(next);
+    if (refused) {
+      input.classList.add('invalid');
+      this.#note.textContent = `not applied: ${refused}`;
+    }
+  }
+}
