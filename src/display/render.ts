@@ -64,17 +64,27 @@ export function toIndices(values: ArrayLike<number>, options: DisplayOptions = {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) [lo, hi] = [0, 1];
   const span = hi > lo ? hi - lo : 1;
   const gamma = options.gamma ?? 0.5;
-  const logNorm = Math.log1p(1000);
   const indices = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (Number.isNaN(v)) continue;
-    let t = Math.min(1, Math.max(0, (v - lo) / span));
-    if (scale === 'log') t = Math.log1p(t * 1000) / logNorm;
-    else if (scale === 'gamma') t = t ** gamma;
-    indices[i] = Math.round(t * 255);
+    indices[i] = Math.round(scaleFraction((v - lo) / span, scale, gamma) * 255);
   }
   return { indices, range: [lo, hi] };
+}
+
+const LOG_NORM = Math.log1p(1000);
+
+/**
+ * Where a fraction t of the value range (0 at the lower limit, 1 at the
+ * upper, clipped) lands on the colour map (0–1): linear, log (three decades
+ * below the upper limit) or t^gamma. Colour bars place their ticks with it.
+ */
+export function scaleFraction(t: number, scale: DisplayOptions['scale'] = 'linear', gamma = 0.5): number {
+  const c = Math.min(1, Math.max(0, t));
+  if (scale === 'log') return Math.log1p(c * 1000) / LOG_NORM;
+  if (scale === 'gamma') return c ** gamma;
+  return c;
 }
 
 /** RGBA pixels (for a canvas or PNG) of `values` through the options' colour map. */

@@ -17,6 +17,8 @@ export interface TiffStack {
   pages: PageInfo[];
   /** The first page's ImageDescription. */
   description: string;
+  /** The first page's XResolution and YResolution (pixels per unit) and ResolutionUnit (1 none, 2 inch, 3 cm), when it has them. */
+  resolution?: { x: number; y: number; unit: number };
   rows: number;
   cols: number;
   dtype: NumericDtype;
@@ -61,6 +63,7 @@ export async function openTiffStack(source: ByteSource): Promise<TiffStack> {
   let cols = 0;
   let dtype: NumericDtype | undefined;
   let description = '';
+  let resolution: TiffStack['resolution'];
   const seen = new Set<number>();
   while (next !== 0) {
     if (seen.has(next) || next >= source.size) throw fail('broken IFD chain');
@@ -85,6 +88,12 @@ export async function openTiffStack(source: ByteSource): Promise<TiffStack> {
         continue;
       }
       const values: number[] = [];
+      if (type === 5) {
+        // RATIONAL: numerator and denominator, two LONGs each.
+        for (let i = 0; i < n; i++) values.push(vv.getUint32(i * 8, le) / vv.getUint32(i * 8 + 4, le));
+        tags.set(tag, values);
+        continue;
+      }
       for (let i = 0; i < n; i++) {
         const s = TYPE_SIZE[type] ?? 1;
         values.push(s === 1 ? vv.getUint8(i) : s === 2 ? vv.getUint16(i * 2, le) : s === 4 ? vv.getUint32(i * 4, le) : u64(vv, i * 8));
@@ -108,6 +117,8 @@ export async function openTiffStack(source: ByteSource): Promise<TiffStack> {
       [cols, rows, dtype] = [w, h, pageDtype];
       const text = tags.get(270);
       if (typeof text === 'string') description = text;
+      const [x, y] = [tags.get(282), tags.get(283)];
+      if (Array.isArray(x) && Array.isArray(y)) resolution = { x: x[0], y: y[0], unit: num(296, 2) };
     } else if (w !== cols || h !== rows || pageDtype !== dtype) {
       throw fail(`page ${pages.length} is ${w}×${h} ${pageDtype}, the first ${cols}×${rows} ${dtype}: a stack needs pages of one size and type`);
     }
@@ -134,6 +145,7 @@ export async function openTiffStack(source: ByteSource): Promise<TiffStack> {
   return {
     pages,
     description,
+    resolution,
     rows,
     cols,
     dtype,

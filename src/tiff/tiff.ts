@@ -9,6 +9,26 @@ import type { ByteSink } from '../writer/sink.js';
 export type TiffPixels = Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array;
 export type TiffDtype = 'uint8' | 'uint16' | 'uint32' | 'float32' | 'float64';
 
+/**
+ * The physical size of the pixels (TIFF's XResolution, YResolution and
+ * ResolutionUnit): pixels per unit along x and y, the unit centimetres or
+ * none (a unit TIFF cannot name, given in the description instead).
+ */
+export interface TiffResolution {
+  x: number;
+  y: number;
+  unit: 'none' | 'inch' | 'cm';
+}
+
+const RESOLUTION_UNIT = { none: 1, inch: 2, cm: 3 } as const;
+
+/** A positive number as a TIFF RATIONAL: the largest denominator that keeps the numerator in 32 bits. */
+export function toRational(v: number): [number, number] {
+  if (!(v > 0) || !Number.isFinite(v) || v >= 2 ** 32) throw new RangeError(`a TIFF resolution must be positive and below 2³², got ${v}`);
+  const den = Math.min(0xffffffff, Math.floor(0xffffffff / Math.max(1, v)));
+  return [Math.max(1, Math.round(v * den)), den];
+}
+
 export interface TiffPage {
   data: TiffPixels;
   rows: number;
@@ -20,6 +40,7 @@ const SHORT = 3;
 const LONG = 4;
 const ASCII = 2;
 const LONG8 = 16;
+const RATIONAL = 5;
 
 export function tiffDtypeOf(data: TiffPixels): TiffDtype {
   if (data instanceof Uint8Array) return 'uint8';
@@ -31,6 +52,7 @@ export function tiffDtypeOf(data: TiffPixels): TiffDtype {
 /** Where each page's IFD and data go in a stack of equal pages: classic TIFF, or BigTIFF past 4 GiB. */
 class StackLayout {
   readonly text: Uint8Array | undefined;
+  readonly resolution: TiffResolution | undefined;
   readonly pageBytes: number;
   readonly size: number;
   readonly big: boolean;
@@ -44,11 +66,13 @@ class StackLayout {
     readonly dtype: TiffDtype,
     description?: string,
     format: 'auto' | 'classic' | 'big' = 'auto',
+    resolution?: TiffResolution,
   ) {
     this.text = description ? new TextEncoder().encode(`${description}\0`) : undefined;
+    this.resolution = resolution;
     this.pageBytes = rows * cols * BYTES[dtype];
     const sizeFor = (big: boolean) => {
-      const firstData = align(headerSize(big) + ifdSize(12, big) + (this.text?.length ?? 0), 8);
+      const firstData = align(this.#resolutionAt(big) + (resolution ? 16 : 0), 8);
       const stride = align(ifdSize(11, big), 8) + this.pageBytes;
       return { firstData, stride, size: firstData + this.pageBytes + (pages - 1) * stride };
     };
@@ -59,6 +83,16 @@ class StackLayout {
     this.#firstData = chosen.firstData;
     this.#stride = chosen.stride;
     this.size = chosen.size;
+  }
+
+  /** The first page's tags: 11, the description's slot, and the resolution's three. */
+  #firstEntries(): number {
+    return 12 + (this.resolution ? 3 : 0);
+  }
+
+  /** Where the two RATIONALs of the resolution go: after the description, on a word boundary. */
+  #resolutionAt(big: boolean): number {
+    return align(headerSize(big) + ifdSize(this.#firstEntries(), big) + (this.text?.length ?? 0), 2);
   }
 
   ifdAt(page: number): number {
@@ -87,7 +121,8 @@ class StackLayout {
         view.setUint32(4, 8, true);
       }
     }
-    const textAt = this.ifdAt(0) + ifdSize(12, big);
+    const textAt = this.ifdAt(0) + ifdSize(this.#firstEntries(), big);
+    const resolutionAt = this.#resolutionAt(big);
     const OFFSET = big ? LONG8 : LONG;
     const entries: [number, number, number, number][] = [
       [256, LONG, 1, this.cols],
@@ -103,6 +138,9 @@ class StackLayout {
       [339, SHORT, 1, this.dtype.startsWith('float') ? 3 : 1],
     ];
     if (page === 0 && this.text) entries.push([270, ASCII, this.text.length, textAt]);
+    if (page === 0 && this.resolution) {
+      entries.push([282, RATIONAL, 1, resolutionAt], [283, RATIONAL, 1, resolutionAt + 8], [296, SHORT, 1, RESOLUTION_UNIT[this.resolution.unit]]);
+    }
     entries.sort((a, b) => a[0] - b[0]);
     const ifd = at(this.ifdAt(page));
     const entrySize = big ? 20 : 12;
@@ -118,10 +156,20 @@ class StackLayout {
       const v = e + (big ? 12 : 8);
       if (type === SHORT) view.setUint16(v, value, true);
       else if (type === LONG) view.setUint32(v, value, true);
-      else offset(v, value);
+      else if (type === RATIONAL && big) {
+        // BigTIFF holds an 8-byte RATIONAL in the entry itself.
+        const [n, d] = toRational(tag === 282 ? this.resolution!.x : this.resolution!.y);
+        view.setUint32(v, n, true);
+        view.setUint32(v + 4, d, true);
+      } else offset(v, value);
     });
     offset(first + entries.length * entrySize, page + 1 < this.pages ? this.ifdAt(page + 1) : 0);
     if (page === 0 && this.text) bytes.set(this.text, at(textAt));
+    if (page === 0 && this.resolution && !big) {
+      const [xn, xd] = toRational(this.resolution.x);
+      const [yn, yd] = toRational(this.resolution.y);
+      for (const [k, n] of [xn, xd, yn, yd].entries()) view.setUint32(at(resolutionAt) + 4 * k, n, true);
+    }
     return { start, bytes };
   }
 }
@@ -143,8 +191,8 @@ function bytesOf(data: ArrayBufferView): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Encodes pages of one size and type into one TIFF file (classic TIFF: under 4 GiB). */
-export function encodeTiff(pages: readonly TiffPage[], description?: string, format: 'auto' | 'classic' | 'big' = 'auto'): Uint8Array {
+/** Encodes pages of one size and type into one TIFF file (classic TIFF: under 4 GiB), the pixel size in the first page's tags when given. */
+export function encodeTiff(pages: readonly TiffPage[], description?: string, format: 'auto' | 'classic' | 'big' = 'auto', resolution?: TiffResolution): Uint8Array {
   if (pages.length === 0) throw new RangeError('a TIFF needs at least one page');
   const { rows, cols } = pages[0];
   const dtype = tiffDtypeOf(pages[0].data);
@@ -152,7 +200,7 @@ export function encodeTiff(pages: readonly TiffPage[], description?: string, for
     if (page.data.length !== page.rows * page.cols) throw new RangeError(`TIFF page ${i}: ${page.data.length} values for ${page.rows}×${page.cols}`);
     if (page.rows !== rows || page.cols !== cols || tiffDtypeOf(page.data) !== dtype) throw new RangeError(`TIFF page ${i}: pages must share size and type`);
   });
-  const layout = new StackLayout(pages.length, rows, cols, dtype, description, format);
+  const layout = new StackLayout(pages.length, rows, cols, dtype, description, format, resolution);
   const out = new Uint8Array(layout.size);
   pages.forEach((page, i) => {
     const head = layout.encodeHead(i);
