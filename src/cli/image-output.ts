@@ -13,6 +13,8 @@ export interface NamedImage {
   data: Float64Array | Uint8Array;
   rows: number;
   cols: number;
+  /** Already in colour (a picture with its key, say): written as is, and only to PNG. */
+  picture?: { width: number; height: number; rgb: Uint8Array };
 }
 
 /** The CLI's display options, as given. */
@@ -67,6 +69,10 @@ function bytesOf(data: Float64Array | Uint8Array): Uint8Array {
 }
 
 function png(image: NamedImage, display: DisplayOptions): Uint8Array {
+  if (image.picture) {
+    const { width, height, rgb } = image.picture;
+    return encode({ width, height, data: rgb, depth: 8, channels: 3 });
+  }
   const { rgba } = renderRgba(image.data, display);
   if ((display.cmap ?? 'gray') === 'gray') {
     const grey = new Uint8Array(image.rows * image.cols);
@@ -88,6 +94,8 @@ export async function writeImages(output: string, images: NamedImage[], options:
   const { rows, cols } = images[0];
   const dtype = images[0].data instanceof Uint8Array ? 'uint8' : 'float64';
   const files: [string, Uint8Array][] = [];
+  const picture = images.find((i) => i.picture);
+  if (picture && kind !== 'png') throw new UsageError(`${picture.name} is a picture: write it to a .png`);
   if (kind === 'npy') {
     const shape = images.length === 1 ? [rows, cols] : [images.length, rows, cols];
     files.push([output, concat(encodeNpyHeader(dtype, shape), ...images.map((i) => bytesOf(i.data)))]);

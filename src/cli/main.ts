@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import type { AnalysisFlags, PatternStatistic } from './commands/analysis.js';
+import type { ComFlags } from './com-options.js';
 import type { ConvertOptions } from './commands/convert.js';
 import type { CrystalFlags, SimulateFlags } from './commands/crystal.js';
 import type { IndexFlags } from './commands/index-command.js';
@@ -39,6 +40,8 @@ const EXAMPLES: Record<string, string[]> = {
   com: [
     'blo com scan.blo -o com.npy',
     'blo com scan.blo -o com.png --disk 63.5,63.5,30 --threshold 5   # com-x.png and com-y.png',
+    'blo com scan.blo -o field.png --fields magnitude,wheel,curl --com-rotation auto   # the rotation printed; field-wheel.png with its key',
+    'blo com scan.blo -o field.npy --fields dx,dy,divergence --com-rotation -12.5 --com-flip --reference 63.5,63.5',
     'blo com scan.blo -o com.zarr --slurm 16 --submit                # 16 Slurm tasks, then: blo convert com.zarr com.npy',
   ],
   view: ['blo view scan.blo', 'blo view scan.blo --no-open --port 8123'],
@@ -181,8 +184,12 @@ export function buildProgram(): Command {
       .argument('<file>', 'a .blo file')
       .option('--disk <cx,cy,r>', 'only pixels inside this disk count')
       .option('--mask <M.npy>', 'weights per pattern pixel')
-      .option('--threshold <value>', 'pixels below this value count as zero'),
-  )).action((file: string, options: AnalysisFlags & { mask?: string; disk?: string; threshold?: string }) => import('./commands/analysis.js').then((m) => m.comCommand(file, options, warn)));
+      .option('--threshold <value>', 'pixels below this value count as zero')
+      .option('--fields <list>', 'what to write, in order (default x,y): x, y (the centre of mass), dx, dy (its shift from the reference, in scan axes), magnitude, direction (degrees from +x towards +y), divergence, curl (per nm of scan step), wheel (PNG: direction as hue, magnitude as brightness, with its key)')
+      .option('--com-rotation <deg|auto>', 'rotation from pattern to scan axes, degrees (clockwise on screen); auto: the one with the least curl, printed')
+      .option('--com-flip', 'mirror the pattern\'s y axis before the rotation')
+      .option('--reference <cx,cy>', 'the shifts are from this pattern pixel (default: the mean centre of mass)'),
+  )).action((file: string, options: AnalysisFlags & ComFlags & { mask?: string; disk?: string; threshold?: string }) => import('./commands/analysis.js').then((m) => m.comCommand(file, options, warn)));
 
   program
     .command('view')

@@ -18,6 +18,7 @@ import { progressBar } from '../progress.js';
 import { warningPrinter } from '../warnings.js';
 import { diskOption, rectOption, type DetectorOption } from '../detector-options.js';
 import { numberOption } from '../numbers.js';
+import { comImages, parseComOutputs, type ComFlags } from '../com-options.js';
 import type { PartCommand, PartFlags } from './parts.js';
 
 export interface AnalysisFlags extends DisplayFlags, PartFlags {
@@ -59,6 +60,11 @@ function requireOutput(flags: AnalysisFlags): string {
   return flags.output;
 }
 
+/** Whether the command writes a results store (tasks of a job) rather than images. */
+function writesStore(flags: AnalysisFlags): boolean {
+  return flags.part !== undefined || flags.slurm !== undefined || !!flags.submit || /\.zarr$/i.test(flags.output ?? '');
+}
+
 /** Opens the file, runs one pass with a progress bar and worker threads, closes everything. */
 async function runPass(
   file: string,
@@ -68,7 +74,7 @@ async function runPass(
   images: (result: AnalysisResult, bf: Blockfile) => Promise<NamedImage[]>,
   command?: PartCommand,
 ): Promise<void> {
-  if (command && (flags.part !== undefined || flags.slurm !== undefined || flags.submit || /\.zarr$/i.test(flags.output ?? ''))) {
+  if (command && writesStore(flags)) {
     return runParts(file, flags, warn, build, command);
   }
   const output = requireOutput(flags);
@@ -202,11 +208,12 @@ export async function patternCommand(
 
 export async function comCommand(
   file: string,
-  flags: AnalysisFlags & { mask?: string; disk?: string; threshold?: string },
+  flags: AnalysisFlags & ComFlags & { mask?: string; disk?: string; threshold?: string },
   warn: (line: string) => void,
 ): Promise<void> {
   if (flags.mask !== undefined && flags.disk !== undefined) throw new UsageError('give --mask or --disk, not both');
   const threshold = flags.threshold === undefined ? undefined : numberOption('--threshold', flags.threshold);
+  const outputs = parseComOutputs(flags, flags.output, writesStore(flags));
   await runPass(
     file,
     flags,
@@ -220,13 +227,7 @@ export async function comCommand(
       }
       return { centerOfMass: { mask, threshold } };
     },
-    async (result) => {
-      const [rows, cols] = result.scanShape;
-      return [
-        { name: 'x', data: result.centerOfMass!.x, rows, cols },
-        { name: 'y', data: result.centerOfMass!.y, rows, cols },
-      ];
-    },
+    async (result, bf) => comImages(result, bf, outputs, (line) => process.stdout.write(`${line}\n`)),
     'com',
   );
 }
