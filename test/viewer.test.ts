@@ -3,13 +3,12 @@
  * server. Screenshots go to test-artifacts/ for people to look at.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { encodeFrameRecord } from '../src/format/frame.js';
 import { encodeHeader, HEADER_SIZE } from '../src/format/header.js';
 import { planBlockfile } from '../src/writer/stream-writer.js';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../src/analysis/engine.js';
 import { renderRgba } from '../src/display/render.js';
@@ -17,7 +16,7 @@ import { openBlockfile } from '../src/node/open.js';
 import { startViewServer, MAX_RANGE_BYTES, type ViewServer } from '../src/node/view-server.js';
 import { decodeNpy } from '../src/npy/npy.js';
 import type { Blockfile } from '../src/reader/blockfile.js';
-import { CHROMIUM } from './helpers/browser.js';
+import { describeInBrowsers, launchBrowser, type TestBrowser, type TestPage } from './helpers/browsers.js';
 import { blo, tempDir } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 
@@ -121,21 +120,15 @@ describe('blo view command', () => {
   });
 });
 
-if (!CHROMIUM) console.warn('skipping the viewer tests in Chromium: no chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
-
-describe.skipIf(!CHROMIUM)('viewer in Chromium', () => {
-  let browser: Browser;
+describeInBrowsers('viewer', (entry) => {
+  let browser: TestBrowser;
   let server: ViewServer;
-  let page: Page;
-  const errors: string[] = [];
+  let page: TestPage;
 
   beforeAll(async () => {
     server = await startViewServer(file, { viewerDir: VIEWER });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1500, height: 950 }, acceptDownloads: true });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    browser = await launchBrowser(entry);
+    page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -196,10 +189,8 @@ describe.skipIf(!CHROMIUM)('viewer in Chromium', () => {
     const expected = (await analyze(bf, { virtual: [{ kind: 'disk', cx: 32, cy: 30, r: 9 }] })).virtual[0];
     expect(await canvasPixels('navigator')).toEqual(Array.from(renderRgba(expected, {}).rgba));
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('navigator-save-npy').click()]);
-    const saved = join(dir, 'virtual.npy');
-    await download.saveAs(saved);
-    const { header, data } = decodeNpy(readFileSync(saved));
+    const download = await page.download(() => page.getByTestId('navigator-save-npy').click());
+    const { header, data } = decodeNpy(download.bytes);
     expect(header.shape).toEqual([24, 32]);
     expect(data).toEqual(expected);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-virtual-disk.png') });
@@ -219,25 +210,26 @@ describe.skipIf(!CHROMIUM)('viewer in Chromium', () => {
     await page.getByTestId('pattern-cmap').selectOption('inferno');
     await page.getByTestId('pattern-scale').selectOption('log');
     expect(await canvasPixels('pattern')).toEqual(Array.from(renderRgba(expected, { cmap: 'inferno', scale: 'log', percentiles: [0.5, 99.5] }).rgba));
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('pattern-save-npy').click()]);
-    const saved = join(dir, 'sum.npy');
-    await download.saveAs(saved);
-    expect(decodeNpy(readFileSync(saved)).data).toEqual(expected);
+    const download = await page.download(() => page.getByTestId('pattern-save-npy').click());
+    expect(decodeNpy(download.bytes).data).toEqual(expected);
     await page.getByTestId('navigator-cmap').selectOption('viridis');
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-region-sum.png') });
+    const errors = [...page.pageErrors, ...page.consoleErrors];
     expect(errors, errors.join('\n')).toEqual([]);
   }, 60_000);
 
-  it('opens 16-bit files and line scans, and says why a file cannot be opened', async () => {
+  // Decoding is the library's, the same in every browser: run once.
+  it.skipIf(entry.name !== 'Chromium')('opens 16-bit files and line scans, and says why a file cannot be opened', async () => {
     const wide = join(dir, 'wide.blo');
-    expect(blo('demo', wide, '--scan', '6x5', '--size', '32', '--bits', '16').status).toBe(0);
+    // --overwrite: the suite runs once per browser.
+    expect(blo('demo', wide, '--scan', '6x5', '--size', '32', '--bits', '16', '--overwrite').status).toBe(0);
     const npy = join(dir, 'wide.npy');
-    expect(blo('convert', wide, npy).status).toBe(0);
+    expect(blo('convert', wide, npy, '--overwrite').status).toBe(0);
     const line = join(dir, 'line.blo');
     const { decodeNpy: decode, encodeNpyHeader } = await import('../src/npy/npy.js');
     const { data } = decode(readFileSync(npy));
     writeFileSync(join(dir, 'line.npy'), Buffer.concat([encodeNpyHeader('uint16', [5, 32, 32]), new Uint8Array((data as Uint16Array).buffer, 0, 5 * 32 * 32 * 2)]));
-    expect(blo('convert', join(dir, 'line.npy'), line, '--bits', '16').status).toBe(0);
+    expect(blo('convert', join(dir, 'line.npy'), line, '--bits', '16', '--overwrite').status).toBe(0);
     const bad = join(dir, 'bad.blo');
     writeFileSync(bad, Buffer.from('IMGBLX'.padEnd(300, '\0')));
     const other = await browser.newPage({ viewport: { width: 1500, height: 950 } });
@@ -312,7 +304,8 @@ describe.skipIf(!CHROMIUM)('viewer in Chromium', () => {
   it('opens the demo dataset that `blo view` serves, read by HTTP Range with the token', async () => {
     // The dataset `npm start` shows: blo demo's defaults.
     const demo = join(dir, 'demo.blo');
-    expect(blo('demo', demo).status).toBe(0);
+    // Made once for both browsers.
+    if (!existsSync(demo)) expect(blo('demo', demo).status).toBe(0);
     const demoServer = await startViewServer(demo, { viewerDir: VIEWER });
     const served = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     try {

@@ -8,6 +8,7 @@ import { remoteAnalyze } from '../../src/analysis/remote.js';
 import { radialProfile } from '../../src/analysis/profile.js';
 import type { AnalysisRequest, AnalysisResult, PartialResult, ScanRegion } from '../../src/analysis/request.js';
 import { createWebWorkerPool } from '../../src/browser/web-worker-pool.js';
+import type { WorkerPool } from '../../src/analysis/worker-pool.js';
 import type { Blockfile } from '../../src/reader/blockfile.js';
 import { gridOf } from '../../src/reader/geometry.js';
 import { downloadsFor } from './panel-exports.js';
@@ -15,6 +16,8 @@ import { element, format, ImageView } from './image-view.js';
 import { drawProfile } from './profile-plot.js';
 import { describeShape, moveShape, shapeToDetector, ShapeEditor, type Shape, type ShapeKind } from './shapes.js';
 import { CalibrationStore } from './calibration.js';
+import { OrientationPanel } from './orientation/panel.js';
+import type { ScanRect } from '../../src/indexing/engine.js';
 import { CalibrationControl } from './calibration-control.js';
 import { DetectorInputs } from './detector-inputs.js';
 import { renderInfo } from './info.js';
@@ -71,7 +74,7 @@ export class Viewer {
   readonly patternCols: number;
   readonly navigator: ImageView;
   readonly pattern: ImageView;
-  readonly #pool: AnalysisPool;
+  readonly #pool: WorkerPool;
   /** Where the server that serves the file runs analysis passes itself (`blo view`), if it does. */
   readonly #remote: string | undefined;
   readonly #detector: ShapeEditor;
@@ -88,6 +91,9 @@ export class Viewer {
   readonly #detectorReadout: HTMLElement;
   /** Å⁻¹ per pattern pixel, per file: every pattern distance shown goes through it. */
   readonly calibration: CalibrationStore;
+  /** Orientation and phase maps (its own panel; spots and rings on the pattern). */
+  readonly orientation: OrientationPanel;
+  readonly #patternShown = new Set<(atPosition: boolean) => void>();
   readonly #calibrationControl: CalibrationControl;
   readonly #detectorInputs: DetectorInputs;
   /** Where the pointer is on the pattern, and how far from the centre the profile is taken about. */
@@ -273,6 +279,64 @@ export class Viewer {
     this.pattern.root.setAttribute('aria-busy', 'false');
     this.#navMode.addEventListener('change', () => this.#writeHash());
     window.addEventListener('hashchange', this.#onHashChange);
+    this.orientation = new OrientationPanel(this, this.#pool, document.getElementById('main')!);
+  }
+
+  // What the orientation panel uses (OrientationHost).
+  get position(): { x: number; y: number } {
+    return { x: this.#x, y: this.#y };
+  }
+
+  /** Moves to a scan position and pins it, as a click on the scan does. */
+  moveTo(x: number, y: number): void {
+    this.#pinned = true;
+    this.#moveTo({ x, y }, true);
+  }
+
+  /** `listener(atPosition)` after the position or the pattern shown changes. */
+  onPatternShown(listener: (atPosition: boolean) => void): void {
+    this.#patternShown.add(listener);
+  }
+
+  #notifyPattern(): void {
+    for (const listener of this.#patternShown) listener(this.#patternMode.value === 'position');
+  }
+
+  /** The scan positions the drawn region covers, as a rectangle (a disk's bounding one), if a region is drawn. */
+  scanRegion(): ScanRect | undefined {
+    const s = this.#region.shape;
+    if (!s || (s.kind !== 'rect' && s.kind !== 'disk')) return undefined;
+    // Positions x0 ≤ x < x1 as the region statistics count them (a disk: those within r of its centre).
+    const [x0, y0, x1, y1] = s.kind === 'rect' ? [Math.ceil(s.x0), Math.ceil(s.y0), Math.ceil(s.x1), Math.ceil(s.y1)] : [Math.ceil(s.cx - s.r), Math.ceil(s.cy - s.r), Math.floor(s.cx + s.r) + 1, Math.floor(s.cy + s.r) + 1];
+    const r = { x0: Math.max(0, x0), y0: Math.max(0, y0), x1: Math.min(this.scanCols, x1), y1: Math.min(this.scanRows, y1) };
+    return r.x1 > r.x0 && r.y1 > r.y0 ? r : undefined;
+  }
+
+  profileCentre(): [number, number] {
+    const { cx, cy } = this.#profileCentre();
+    return [cx, cy];
+  }
+
+  #profileMarks: { r: number; label: string; colour: string }[] = [];
+
+  /** Radii marked on the radial profile (the phases' rings), pattern pixels. */
+  setProfileMarks(marks: { r: number; label: string; colour: string }[]): void {
+    this.#profileMarks = marks;
+    this.#drawProfile();
+  }
+
+  /** Work run outside #run (indexing) holds back the background read of the file while it runs; returns the release. */
+  hold(abort: AbortController): () => void {
+    this.#jobs.set('index', abort);
+    this.#warmAbort?.abort(new Error('superseded'));
+    return () => {
+      if (this.#jobs.get('index') === abort) this.#jobs.delete('index');
+      setTimeout(() => this.#warm(), 200);
+    };
+  }
+
+  updateHash(): void {
+    this.#writeHash();
   }
 
   /** The detector drawn, typed or nudged: readouts follow it; once final, its image is computed. */
@@ -363,6 +427,9 @@ export class Viewer {
     const mode = this.#navMode.value as NavigatorMode;
     if (mode !== this.#openingMode && !(mode === 'virtual' && shape)) state.show = mode;
     if (this.calibration.current) state.cal = this.calibration.current.perPixel;
+    // Unset while the constructor runs.
+    const orientation = (this.orientation as OrientationPanel | undefined)?.hashState();
+    if (orientation && Object.keys(orientation).length) state.orientation = orientation;
     const hash = formatHash(state);
     if (hash !== location.hash && !(hash === '' && location.hash === '#')) history.replaceState(history.state, '', hash || `${location.pathname}${location.search}`);
   }
@@ -386,6 +453,7 @@ export class Viewer {
     if (state.cal && state.cal !== this.calibration.current?.perPixel) {
       this.calibration.set({ perPixel: state.cal, source: 'link', how: `cal=${state.cal} in the link` }, { remember: false });
     }
+    if (state.orientation) ignored.push(...this.orientation.applyHash(state.orientation));
     this.#linkNote.textContent = ignored.length ? `link: ignored ${ignored.join(', ')}` : '';
     if (state.virtual) {
       this.#detector.set(state.virtual);
@@ -539,6 +607,7 @@ export class Viewer {
     this.#position.textContent = `x ${x} y ${y}${this.#pinned ? ' (pinned)' : ''} · frame ${y * this.scanCols + x}`;
     if (this.#pinned) this.#writeHash();
     if (this.#patternMode.value === 'position') void this.#showPattern();
+    this.#notifyPattern();
   }
 
   async #showPattern(): Promise<void> {
@@ -559,6 +628,7 @@ export class Viewer {
     this.#shownPattern = { values, label };
     this.pattern.show({ values, rows: this.patternRows, cols: this.patternCols, label });
     this.#drawProfile();
+    this.#notifyPattern();
   }
 
   #drawProfile(): void {
@@ -760,6 +830,7 @@ export class Viewer {
     window.removeEventListener('hashchange', this.#onHashChange);
     this.#previewAbort.abort(new Error('closed'));
     for (const job of this.#jobs.values()) job.abort(new Error('closed'));
+    this.orientation.close();
     await this.#pool.close();
     await this.bf.close();
   }

@@ -2,7 +2,7 @@
 import { encodeNpyHeader } from '../../src/npy/npy.js';
 import { encodeTiff } from '../../src/tiff/tiff.js';
 
-function save(blob: Blob, name: string): void {
+export function save(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;

@@ -3,7 +3,8 @@
  * `#virtual=disk:CX,CY,R&pos=X,Y&cmap=viridis&scale=log&show=com-x&cal=0.025`
  * (detectors also `annulus:CX,CY,R1,R2`, `rect:X0,Y0,X1,Y1`, `point:X,Y`;
  * pattern pixels, scan positions; `cal` the reciprocal calibration, Å⁻¹ per
- * pattern pixel). Unknown keys and malformed values are
+ * pattern pixel; `phases`, `omap`, `index`, `step`: the orientation panel's,
+ * read by it). Unknown keys and malformed values are
  * left out, with a note saying which.
  */
 import { COLORMAP_NAMES, type ColormapName, type DisplayOptions } from '../../src/display/render.js';
@@ -20,7 +21,12 @@ export interface ViewState {
   show?: ShowMode;
   /** Å⁻¹ per pattern pixel. */
   cal?: number;
+  /** The orientation panel's keys, as written (the panel checks them). */
+  orientation?: Record<string, string>;
 }
+
+/** Keys the orientation panel reads (orientation/panel.ts). */
+const ORIENTATION_KEYS = ['phases', 'omap', 'index', 'step'];
 
 const ARITY: Record<Shape['kind'], number> = { point: 2, disk: 3, annulus: 4, rect: 4 };
 
@@ -80,6 +86,7 @@ export function parseHash(hash: string): { state: ViewState; ignored: string[] }
     else if (key === 'scale') ok = ['linear', 'log', 'gamma'].includes(value) && ((state.scale = value as ViewState['scale']), true);
     else if (key === 'cal') ok = /^\d*\.?\d+(e[-+]?\d+)?$/i.test(value) && Number(value) > 0 && Number.isFinite(Number(value)) && ((state.cal = Number(value)), true);
     else if (key === 'show') ok = (SHOW_MODES as readonly string[]).includes(value) && ((state.show = value as ShowMode), true);
+    else if (ORIENTATION_KEYS.includes(key)) (state.orientation ??= {})[key] = value;
     else ok = false;
     if (!ok) ignored.push(part);
   }
@@ -94,6 +101,7 @@ export function formatHash(state: ViewState): string {
   if (state.scale) parts.push(`scale=${state.scale}`);
   if (state.show) parts.push(`show=${state.show}`);
   if (state.cal) parts.push(`cal=${state.cal}`);
+  for (const [k, v] of Object.entries(state.orientation ?? {})) parts.push(`${k}=${encodeURIComponent(v).replace(/%2C/g, ',')}`);
   return parts.length ? `#${parts.join('&')}` : '';
 }
 

@@ -50,7 +50,11 @@ window.addEventListener('dragleave', (e) => {
 window.addEventListener('drop', (e) => {
   e.preventDefault();
   hint.hidden = true;
-  const file = e.dataTransfer?.files[0];
+  const files = Array.from(e.dataTransfer?.files ?? []);
+  // CIF files are phases for the orientation panel; a .blo is opened.
+  const cifs = files.filter((f) => /\.cif$/i.test(f.name));
+  if (cifs.length && viewer) void viewer.orientation.addFiles(cifs);
+  const file = files.find((f) => !/\.cif$/i.test(f.name));
   if (file) void open(file, file.name);
 });
 

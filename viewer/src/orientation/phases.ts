@@ -1,0 +1,57 @@
+/**
+ * Phases for indexing in the viewer: CIF files the user adds (picker or
+ * drop) and the examples shipped with the package (examples/*.cif, bundled
+ * as text by Vite and fetched only when clicked). Read with the library's
+ * CIF reader; summaries say what the indexer will use.
+ */
+/// <reference types="vite/client" />
+import { readCifPhase, type Phase } from '../../../src/crystal/phase.js';
+import { IPF_LAUE_GROUPS } from '../../../src/indexing/ipf.js';
+
+/** Shipped examples by name (the file's stem, e.g. `Cu`, `Ti-alpha`): loaders of their text. */
+const SHIPPED = Object.fromEntries(
+  Object.entries(import.meta.glob('../../../examples/*.cif', { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>).map(([path, load]) => [
+    path.replace(/^.*\//, '').replace(/\.cif$/i, ''),
+    load,
+  ]),
+);
+
+export const SHIPPED_PHASES: readonly string[] = Object.keys(SHIPPED).sort();
+
+/** A phase in the viewer's list, with the name links use for it. */
+export interface ViewerPhase {
+  /** The file's stem: how the URL's hash names it. */
+  key: string;
+  phase: Phase;
+  shipped: boolean;
+}
+
+/** The stem of a CIF file name. */
+export function phaseKey(fileName: string): string {
+  return fileName.replace(/^.*[\\/]/, '').replace(/\.cif$/i, '');
+}
+
+/** Reads CIF text as a phase the indexer can use (an IPF key for its Laue group), or throws saying why not. */
+export function phaseFromText(text: string, fileName: string, shipped = false): ViewerPhase {
+  const phase = readCifPhase(text, fileName);
+  if (!IPF_LAUE_GROUPS.includes(phase.laueGroup)) throw new Error(`${fileName}: Laue group ${phase.laueGroup} is not supported`);
+  return { key: phaseKey(fileName), phase, shipped };
+}
+
+/** A shipped example by name. */
+export async function shippedPhase(name: string): Promise<ViewerPhase> {
+  const load = SHIPPED[name];
+  if (!load) throw new Error(`no shipped phase "${name}" (there are ${SHIPPED_PHASES.join(', ')})`);
+  return phaseFromText(await load(), `${name}.cif`, true);
+}
+
+const f = (v: number, digits: number) => Number(v.toFixed(digits)).toString();
+
+/** One line on what the indexer uses: space group, Laue group, cell. */
+export function phaseSummary(p: Phase): string {
+  const { a, b, c, alpha, beta, gamma } = p.cell;
+  const sg = `${p.spaceGroup.symbol}${p.spaceGroup.number ? ` (${p.spaceGroup.number})` : ''}`;
+  const angles = [alpha, beta, gamma].every((v) => Math.abs(v - 90) < 1e-6) ? '' : `, α β γ ${f(alpha, 2)}° ${f(beta, 2)}° ${f(gamma, 2)}°`;
+  const cell = a === b && b === c ? `a ${f(a, 4)} Å` : `a b c ${f(a, 4)} ${f(b, 4)} ${f(c, 4)} Å`;
+  return `${p.formula} · ${sg} · Laue ${p.laueGroup} · ${cell}${angles}`;
+}
