@@ -138,8 +138,8 @@ export async function serveIndexJob(
   }
 }
 
-/** Copies maps of frames [start, …) into the maps of the whole scan. */
-function place(into: IndexMaps, part: IndexMaps, start: number): void {
+/** Copies maps of frames [start, …) into the maps of the whole scan (as the partial maps of a run arrive, too). */
+export function placeIndexMaps(into: IndexMaps, part: IndexMaps, start: number): void {
   const k = into.solutionsPerPosition;
   into.phase.set(part.phase, start);
   into.euler.set(part.euler, 3 * start);
@@ -238,7 +238,7 @@ export async function indexOrientations(blockfile: Blockfile, phases: readonly P
   if (!pool) {
     const part = createIndexMaps(end - start, matcher.options.solutions);
     await indexRange(blockfile, matcher, region, start, end, part, { signal: run.signal, blockFrames, onFrames: report });
-    place(maps, part, start);
+    placeIndexMaps(maps, part, start);
   } else {
     run.signal?.throwIfAborted();
     const { navShape, sigShape, syncOffset } = blockfile.geometry;
@@ -268,7 +268,7 @@ export async function indexOrientations(blockfile: Blockfile, phases: readonly P
             }),
         ),
       );
-      parts.forEach((part, i) => place(maps, part, ranges[i][0]));
+      parts.forEach((part, i) => placeIndexMaps(maps, part, ranges[i][0]));
     } finally {
       run.signal?.removeEventListener('abort', onAbort);
     }

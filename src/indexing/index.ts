@@ -7,7 +7,7 @@
  */
 export { buildLibrary, buildPhaseLibrary, fundamentalDirections, librarySize, libraryOptions, polarSteps, templateSimulator, type LibraryOptions, type PhaseLibrary, type TemplateLibrary } from './library.js';
 export { PatternMatcher, createIndexMaps, indexMapBuffers, orientationOf, type IndexMaps, type MatchOptions } from './match.js';
-export { indexOrientations, indexRange, serveIndexJob, libraryOptionsFor, precessionFromNote, scanShapeOf, type IndexOptions, type IndexRunOptions, type IndexTask, type JobPool, type OrientationMap, type ScanRect } from './engine.js';
+export { indexOrientations, indexRange, placeIndexMaps, serveIndexJob, libraryOptionsFor, precessionFromNote, scanShapeOf, type IndexOptions, type IndexRunOptions, type IndexTask, type JobPool, type OrientationMap, type ScanRect } from './engine.js';
 export { matrixToQuaternion, quaternionToMatrix, multiplyQuaternions, misorientation, symmetryQuaternions, type Quaternion } from './quaternion.js';
 export { parseCtf, compareOrientationMaps, type CtfData, type MapComparison } from './compare.js';
 export { formatAng, TSL_SYMMETRY, type AngMap } from './ang.js';
