@@ -221,15 +221,14 @@ describeInBrowsers('viewer', (entry) => {
   // Decoding is the library's, the same in every browser: run once.
   it.skipIf(entry.name !== 'Chromium')('opens 16-bit files and line scans, and says why a file cannot be opened', async () => {
     const wide = join(dir, 'wide.blo');
-    // --overwrite: the suite runs once per browser.
-    expect(blo('demo', wide, '--scan', '6x5', '--size', '32', '--bits', '16', '--overwrite').status).toBe(0);
+    expect(blo('demo', wide, '--scan', '6x5', '--size', '32', '--bits', '16').status).toBe(0);
     const npy = join(dir, 'wide.npy');
-    expect(blo('convert', wide, npy, '--overwrite').status).toBe(0);
+    expect(blo('convert', wide, npy).status).toBe(0);
     const line = join(dir, 'line.blo');
     const { decodeNpy: decode, encodeNpyHeader } = await import('../src/npy/npy.js');
     const { data } = decode(readFileSync(npy));
     writeFileSync(join(dir, 'line.npy'), Buffer.concat([encodeNpyHeader('uint16', [5, 32, 32]), new Uint8Array((data as Uint16Array).buffer, 0, 5 * 32 * 32 * 2)]));
-    expect(blo('convert', join(dir, 'line.npy'), line, '--bits', '16', '--overwrite').status).toBe(0);
+    expect(blo('convert', join(dir, 'line.npy'), line, '--bits', '16').status).toBe(0);
     const bad = join(dir, 'bad.blo');
     writeFileSync(bad, Buffer.from('IMGBLX'.padEnd(300, '\0')));
     const other = await browser.newPage({ viewport: { width: 1500, height: 950 } });
