@@ -11,7 +11,8 @@ import { createWebWorkerPool } from '../../src/browser/web-worker-pool.js';
 import type { WorkerPool } from '../../src/analysis/worker-pool.js';
 import type { Blockfile } from '../../src/reader/blockfile.js';
 import { gridOf } from '../../src/reader/geometry.js';
-import { downloadsFor } from './panel-exports.js';
+import { downloadsFor, profileDownloads, type ExportSource, type ProfileSource } from './panel-exports.js';
+import type { PixelSize } from './export-data.js';
 import { element, format, ImageView } from './image-view.js';
 import { drawProfile } from './profile-plot.js';
 import { describeShape, moveShape, shapeToDetector, ShapeEditor, type Shape, type ShapeKind } from './shapes.js';
@@ -267,7 +268,7 @@ export class Viewer {
     const profileBar = toolbar(patternPanel, 'radial profile');
     this.#profileLog = element('input', { type: 'checkbox', 'data-testid': 'profile-log' });
     this.#profileLog.addEventListener('change', () => this.#drawProfile());
-    profileBar.append(this.#profileLog, element('span', { class: 'label' }, 'log'), element('span', { class: 'label' }, 'about the detector centre, else the pattern centre'));
+    profileBar.append(this.#profileLog, element('span', { class: 'label' }, 'log'), element('span', { class: 'label' }, 'about the detector centre, else the pattern centre'), profileDownloads(() => this.#profileExport()));
     this.#profileCanvas = element('canvas', { class: 'profile', 'data-testid': 'profile' });
     patternPanel.append(this.#profileCanvas);
 
@@ -812,16 +813,34 @@ export class Viewer {
     this.#status.text.classList.toggle('warning', error);
   }
 
-  #navigatorExport() {
-    const image = this.navigator.image!;
-    const name = this.#navMode.value;
-    return { canvas: this.navigator.canvas, values: image.values, rows: image.rows, cols: image.cols, name, description: image.label };
+  #navigatorExport(): ExportSource {
+    const step = this.bf.axes.filter((a) => a.navigate).at(-1);
+    const pixel = step && step.scale > 0 ? { size: step.scale, units: step.units, source: 'scan step in the header' } : undefined;
+    return { view: this.navigator, name: this.#navMode.value, description: this.navigator.image?.label ?? '', pixel };
   }
 
-  #patternExport() {
-    const image = this.pattern.image!;
-    const name = this.#patternMode.value === 'position' ? `pattern-x${this.#x}-y${this.#y}` : `pattern-${this.#patternMode.value}`;
-    return { canvas: this.pattern.canvas, values: image.values, rows: image.rows, cols: image.cols, name, description: image.label };
+  /** One pattern pixel: Å⁻¹ once calibrated, else the header's camera units (cm). */
+  #patternPixel(): PixelSize | undefined {
+    const c = this.calibration.current;
+    if (c) return { size: c.perPixel, units: 'Å⁻¹', source: `${c.source}: ${c.how}` };
+    const dp = this.bf.axes.filter((a) => !a.navigate).at(-1);
+    return dp && dp.scale > 0 ? { size: dp.scale, units: dp.units, source: 'pattern pixel size in the header (detector plane)' } : undefined;
+  }
+
+  #patternName(): string {
+    return this.#patternMode.value === 'position' ? `pattern-x${this.#x}-y${this.#y}` : `pattern-${this.#patternMode.value}`;
+  }
+
+  #patternExport(): ExportSource {
+    return { view: this.pattern, name: this.#patternName(), description: this.pattern.image?.label ?? '', pixel: this.#patternPixel() };
+  }
+
+  #profileExport(): ProfileSource | undefined {
+    if (!this.#shownPattern) return undefined;
+    const { cx, cy } = this.#profileCentre();
+    const profile = radialProfile(this.#shownPattern.values, this.patternRows, this.patternCols, cx, cy);
+    const c = this.calibration.current;
+    return { profile, centre: { cx, cy }, log: this.#profileLog.checked, pixel: c && { size: c.perPixel, units: 'Å⁻¹' }, name: `profile-${this.#patternName()}` };
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,13 @@
 /**
  * One image on screen: a canvas at the image's own resolution (scaled up
  * with square pixels), an SVG overlay in pixel coordinates for shapes, a
- * scale bar, a colour bar and its own display controls.
+ * scale bar, the value under the cursor, a histogram whose limits set the
+ * display range, a colour bar with ticks and its own display controls.
  */
-import { COLORMAP_NAMES, colormap, renderRgba, type ColormapName, type DisplayOptions } from '../../src/display/render.js';
+import { composeFigure, type Figure } from '../../src/display/figure.js';
+import { COLORMAP_NAMES, renderRgba, type ColormapName, type DisplayOptions } from '../../src/display/render.js';
+import { drawColorbar } from './colorbar.js';
+import { HistogramControl } from './histogram.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -12,6 +16,8 @@ export interface ShownImage {
   rows: number;
   cols: number;
   label: string;
+  /** Pixels already coloured (the centre of mass's colour wheel), drawn as they are; the display options then describe `values` only. */
+  rgba?: Uint8ClampedArray;
 }
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
@@ -34,16 +40,25 @@ export class ImageView {
   readonly root: HTMLElement;
   readonly canvas: HTMLCanvasElement;
   readonly overlay: SVGSVGElement;
-  readonly display: DisplayOptions = { cmap: 'gray', scale: 'linear', percentiles: [0.5, 99.5] };
+  readonly display: DisplayOptions = { cmap: 'gray', scale: 'linear', percentiles: [0.5, 99.5], gamma: 0.5 };
   image: ShownImage | undefined;
+  /** The value range the colour map spans in the image shown (fixed by the histogram's limits, or the percentiles'). */
+  shownRange: [number, number] = [0, 1];
   readonly #box: HTMLElement;
   readonly #colorbar: HTMLCanvasElement;
+  readonly #histogram: HistogramControl;
   readonly #range: HTMLElement;
+  readonly #value: HTMLElement;
+  /** The image pixel under the pointer, while it is over the image. */
+  #hover: { x: number; y: number } | undefined;
+  /** Describes a pixel position for the readout; by default pixels, and the calibrated distance from pixel 0. */
+  describePosition: ((x: number, y: number) => string) | undefined;
   readonly #title: HTMLElement;
   readonly #scalebar: HTMLElement;
   #calibration: { scale: number; units: string } | undefined;
   readonly #cmapSelect: HTMLSelectElement;
   readonly #scaleSelect: HTMLSelectElement;
+  readonly #gammaInput: HTMLInputElement;
   /** Called after the user changes the display (colour map, scale, clip). */
   onDisplayChange: (() => void) | undefined;
 
@@ -63,26 +78,76 @@ export class ImageView {
     cmap.addEventListener('change', () => this.#set({ cmap: cmap.value as ColormapName }));
     const scale = element('select', { 'data-testid': `${name}-scale`, title: 'intensity scale' });
     for (const s of ['linear', 'log', 'gamma']) scale.append(element('option', { value: s }, s));
-    scale.addEventListener('change', () => this.#set({ scale: scale.value as DisplayOptions['scale'] }));
+    scale.addEventListener('change', () => {
+      gamma.disabled = scale.value !== 'gamma';
+      this.#set({ scale: scale.value as DisplayOptions['scale'] });
+    });
+    const gamma = element('input', { type: 'number', min: '0.05', max: '5', step: '0.05', value: '0.5', title: 'gamma (for the gamma scale)', 'data-testid': `${name}-gamma` });
+    gamma.disabled = true;
+    gamma.addEventListener('input', () => {
+      const g = Number(gamma.value);
+      if (g > 0 && Number.isFinite(g)) this.#set({ gamma: g });
+    });
     const lo = element('input', { type: 'number', min: '0', max: '100', step: '0.5', value: '0.5', title: 'lower percentile', 'data-testid': `${name}-plo` });
     const hi = element('input', { type: 'number', min: '0', max: '100', step: '0.5', value: '99.5', title: 'upper percentile', 'data-testid': `${name}-phi` });
     const percent = () => {
       const a = Number(lo.value);
       const b = Number(hi.value);
-      if (a >= 0 && b <= 100 && a < b) this.#set({ percentiles: [a, b] });
+      // Percentiles given: the range follows them again, not the histogram's limits.
+      if (a >= 0 && b <= 100 && a < b) this.#set({ percentiles: [a, b], range: undefined });
     };
     lo.addEventListener('change', percent);
     hi.addEventListener('change', percent);
-    controls.append(element('span', { class: 'label' }, 'display'), cmap, scale, element('span', { class: 'label' }, 'clip %'), lo, hi);
+    const auto = element('button', { 'data-testid': `${name}-auto`, title: 'display range from the clip percentiles' }, 'auto');
+    auto.addEventListener('click', () => this.#set({ range: undefined }));
+    controls.append(element('span', { class: 'label' }, 'display'), cmap, scale, gamma, element('span', { class: 'label' }, 'clip %'), lo, hi, auto);
     this.#cmapSelect = cmap;
     this.#scaleSelect = scale;
+    this.#gammaInput = gamma;
 
-    const bar = element('div', { class: 'colorbar' });
-    this.#colorbar = element('canvas', { width: '256', height: '1' });
+    this.#histogram = new HistogramControl(`${name}-histogram`);
+    this.#histogram.onRange = (range, final) => {
+      this.display.range = range;
+      this.render();
+      if (final) this.onDisplayChange?.();
+    };
+    this.#colorbar = element('canvas', { class: 'colorbar', 'data-testid': `${name}-colorbar` });
+    const readouts = element('div', { class: 'readout split' });
+    this.#value = element('span', { 'data-testid': `${name}-value` });
     this.#range = element('span', { 'data-testid': `${name}-range` });
-    bar.append(this.#colorbar, this.#range);
-    this.root.append(this.#title, this.#box, bar, controls);
+    readouts.append(this.#value, this.#range);
+    this.root.append(this.#title, this.#box, this.#histogram.canvas, this.#colorbar, readouts, controls);
     parent.append(this.root);
+
+    // The value under the cursor, with its position.
+    this.#box.addEventListener('pointermove', (e) => {
+      if (!this.image) return;
+      const p = this.toPixel(e);
+      this.#hover = { x: Math.round(p.x), y: Math.round(p.y) };
+      this.#showValue();
+    });
+    this.#box.addEventListener('pointerleave', () => {
+      this.#hover = undefined;
+      this.#showValue();
+    });
+    // The bars are drawn at the size they take on screen.
+    new ResizeObserver(() => this.render()).observe(this.#colorbar);
+  }
+
+  #showValue(): void {
+    const image = this.image;
+    const h = this.#hover;
+    if (!image || !h || h.x < 0 || h.y < 0 || h.x >= image.cols || h.y >= image.rows) {
+      this.#value.textContent = '';
+      return;
+    }
+    const v = image.values[h.y * image.cols + h.x];
+    this.#value.textContent = `${this.describePosition?.(h.x, h.y) ?? this.#describe(h.x, h.y)}: ${format(v)}`;
+  }
+
+  #describe(x: number, y: number): string {
+    const c = this.#calibration;
+    return `x ${x} y ${y}${c ? ` (${format(x * c.scale)}, ${format(y * c.scale)} ${c.units})` : ''}`;
   }
 
   #set(change: Partial<DisplayOptions>): void {
@@ -100,6 +165,7 @@ export class ImageView {
     if (change.scale && ['linear', 'log', 'gamma'].includes(change.scale as string)) {
       this.display.scale = change.scale;
       this.#scaleSelect.value = change.scale as string;
+      this.#gammaInput.disabled = change.scale !== 'gamma';
     }
     this.render();
   }
@@ -110,9 +176,16 @@ export class ImageView {
     this.#drawScalebar();
   }
 
+  /** The calibration the scale bar uses, if any. */
+  get calibration(): { scale: number; units: string } | undefined {
+    return this.#calibration;
+  }
+
   show(image: ShownImage): void {
     const resized = !this.image || this.image.rows !== image.rows || this.image.cols !== image.cols;
+    const same = this.image?.values === image.values;
     this.image = image;
+    this.#histogramStale ||= !same;
     if (resized) {
       this.canvas.width = image.cols;
       this.canvas.height = image.rows;
@@ -126,14 +199,38 @@ export class ImageView {
   render(): void {
     const image = this.image;
     if (!image) return;
-    const { rgba, range } = renderRgba(image.values, this.display);
+    const rendered = renderRgba(image.values, this.display);
+    const { range } = rendered;
+    const rgba = image.rgba ?? rendered.rgba;
+    this.shownRange = range;
     this.canvas.getContext('2d')!.putImageData(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, image.cols, image.rows), 0, 0);
     this.#title.textContent = image.label;
-    const table = colormap(this.display.cmap ?? 'gray');
-    const strip = new Uint8ClampedArray(256 * 4);
-    for (let i = 0; i < 256; i++) strip.set([table[i * 3], table[i * 3 + 1], table[i * 3 + 2], 255], i * 4);
-    this.#colorbar.getContext('2d')!.putImageData(new ImageData(strip, 256, 1), 0, 0);
-    this.#range.textContent = `${format(range[0])} – ${format(range[1])}${this.display.scale === 'linear' ? '' : ` (${this.display.scale})`}`;
+    if (this.#histogramStale) this.#histogram.update(image.values, range);
+    else this.#histogram.setRange(range);
+    this.#histogramStale = false;
+    drawColorbar(this.#colorbar, this.display, range);
+    const scale = this.display.scale === 'linear' ? '' : ` (${this.display.scale === 'gamma' ? `gamma ${this.display.gamma ?? 0.5}` : this.display.scale})`;
+    this.#range.textContent = `${this.display.range ? 'limits' : 'clip'} ${format(range[0])} – ${format(range[1])}${scale}`;
+    this.#showValue();
+  }
+
+  #histogramStale = true;
+
+  /**
+   * The image as displayed, made into a figure `width` pixels wide with the
+   * colour bar and, given a pixel size, a scale bar burnt in.
+   */
+  figure(width: number, scalebar: { pixelSize: number; units: string } | undefined = this.#calibration && { pixelSize: this.#calibration.scale, units: this.#calibration.units }, label?: string): Figure {
+    const image = this.image!;
+    const { rgba, range } = renderRgba(image.values, this.display);
+    return composeFigure({
+      rgba,
+      rows: image.rows,
+      cols: image.cols,
+      width,
+      scalebar,
+      colorbar: { cmap: this.display.cmap ?? 'gray', range, scale: this.display.scale, gamma: this.display.gamma, label },
+    });
   }
 
   #drawScalebar(): void {

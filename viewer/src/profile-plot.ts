@@ -1,30 +1,110 @@
-/** A small line plot of a radial profile. */
+/** The radial profile as a line plot with axes: on screen (dark) and as a figure for a paper (white). */
 import type { RadialProfile } from '../../src/analysis/profile.js';
-import { format } from './image-view.js';
+import { linearTicks, tickLabel, type Tick } from '../../src/display/ticks.js';
+import type { PixelSize } from './export-data.js';
 
-export function drawProfile(canvas: HTMLCanvasElement, profile: RadialProfile, log: boolean): void {
-  const width = (canvas.width = canvas.clientWidth * devicePixelRatio || 300);
-  const height = (canvas.height = canvas.clientHeight * devicePixelRatio || 140);
-  const ctx = canvas.getContext('2d')!;
-  ctx.clearRect(0, 0, width, height);
-  const values = Array.from(profile.mean, (v) => (log ? Math.log10(Math.max(v, 0) + 1) : v));
-  const finite = values.filter(Number.isFinite);
-  if (finite.length === 0) return;
-  const lo = Math.min(...finite);
-  const hi = Math.max(...finite);
-  const pad = 6 * devicePixelRatio;
-  ctx.strokeStyle = '#4fc3f7';
-  ctx.lineWidth = devicePixelRatio;
+export interface ProfilePlotOptions {
+  log: boolean;
+  /** Radii in this unit instead of pixels. */
+  pixel?: PixelSize;
+  theme?: 'screen' | 'paper';
+  /** Font size in canvas pixels. */
+  font?: number;
+}
+
+/** Ticks for log10(1 + mean): at the powers of ten where there are two or more, else round values of the log. */
+function logTicks(lo: number, hi: number): Tick[] {
+  const ticks: Tick[] = [];
+  for (let k = Math.ceil(lo); k <= Math.floor(hi); k++) ticks.push({ value: k, at: hi > lo ? (k - lo) / (hi - lo) : 0, label: tickLabel(10 ** k, 10 ** k) });
+  if (ticks.length >= 2) return ticks;
+  return linearTicks(lo, hi, 3).map((t) => ({ ...t, label: tickLabel(10 ** t.value - 1, Math.max(1e-6, (10 ** t.value - 1) / 100)) }));
+}
+
+/** Draws the profile on a 2D context over `width` × `height`; returns the plot area [x, y, w, h]. */
+export function plotProfile(ctx: CanvasRenderingContext2D, width: number, height: number, profile: RadialProfile, options: ProfilePlotOptions): [number, number, number, number] {
+  const paper = options.theme === 'paper';
+  const font = options.font ?? 10;
+  const fg = paper ? '#000000' : '#9aa0a6';
+  ctx.fillStyle = paper ? '#ffffff' : '#111111';
+  ctx.fillRect(0, 0, width, height);
+  const ys = Array.from(profile.mean, (v) => (options.log ? Math.log10(Math.max(v, 0) + 1) : v));
+  const finite = ys.filter(Number.isFinite);
+  const unit = options.pixel ? options.pixel.units : 'px';
+  const scale = options.pixel ? options.pixel.size : 1;
+  const xs = Array.from(profile.radius, (r) => r * scale);
+  const xMax = xs.length > 1 ? xs[xs.length - 1] : 1;
+  let yLo = finite.length ? Math.min(...finite) : 0;
+  let yHi = finite.length ? Math.max(...finite) : 1;
+  if (!(yHi > yLo)) [yLo, yHi] = [yLo - 1, yLo + 1];
+  const xTicks = linearTicks(0, xMax, 5);
+  const yTicks = options.log ? logTicks(yLo, yHi) : linearTicks(yLo, yHi, 4);
+  ctx.font = `${font}px system-ui, sans-serif`;
+  const yLabelWidth = Math.max(...yTicks.map((t) => ctx.measureText(t.label).width), 0);
+  const left = Math.ceil(yLabelWidth + font * 2.2);
+  const right = Math.ceil(font * 1.2);
+  const top = Math.ceil(font * 0.8);
+  const bottom = Math.ceil(font * 3.2);
+  const w = Math.max(1, width - left - right);
+  const h = Math.max(1, height - top - bottom);
+  const px = (x: number) => left + (x / (xMax || 1)) * w;
+  const py = (y: number) => top + h - ((y - yLo) / (yHi - yLo)) * h;
+
+  ctx.strokeStyle = fg;
+  ctx.fillStyle = fg;
+  ctx.lineWidth = Math.max(1, font / 10);
+  ctx.strokeRect(left, top, w, h);
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  for (const t of xTicks) {
+    const x = px(t.value);
+    ctx.beginPath();
+    ctx.moveTo(x, top + h);
+    ctx.lineTo(x, top + h + font * 0.4);
+    ctx.stroke();
+    ctx.fillText(t.label, x, top + h + font * 0.5);
+  }
+  ctx.fillText(`radius (${unit})`, left + w / 2, top + h + font * 1.7);
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  for (const t of yTicks) {
+    const y = py(t.value);
+    if (y < top - 1 || y > top + h + 1) continue;
+    ctx.beginPath();
+    ctx.moveTo(left - font * 0.4, y);
+    ctx.lineTo(left, y);
+    ctx.stroke();
+    ctx.fillText(t.label, left - font * 0.5, y);
+  }
+  ctx.save();
+  ctx.translate(font * 0.2, top + h / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  ctx.fillText(`ring mean${options.log ? ' (log scale)' : ''}`, 0, 0);
+  ctx.restore();
+
+  ctx.strokeStyle = paper ? '#1f5fbf' : '#4fc3f7';
+  ctx.lineWidth = Math.max(1, font / 8);
   ctx.beginPath();
-  values.forEach((v, k) => {
-    if (!Number.isFinite(v)) return;
-    const x = pad + (k / Math.max(1, values.length - 1)) * (width - 2 * pad);
-    const y = height - pad - ((v - lo) / (hi - lo || 1)) * (height - 2 * pad);
-    if (k === 0) ctx.moveTo(x, y);
-    else ctx.lineTo(x, y);
+  let pen = false;
+  ys.forEach((v, k) => {
+    if (!Number.isFinite(v)) {
+      pen = false;
+      return;
+    }
+    if (pen) ctx.lineTo(px(xs[k]), py(v));
+    else ctx.moveTo(px(xs[k]), py(v));
+    pen = true;
   });
   ctx.stroke();
-  ctx.fillStyle = '#9aa0a6';
-  ctx.font = `${10 * devicePixelRatio}px system-ui`;
-  ctx.fillText(`ring means${log ? ' (log scale)' : ''}: highest ${format(log ? 10 ** hi - 1 : hi)} · r 0–${format(profile.radius[profile.radius.length - 1])} px`, pad, pad + 8 * devicePixelRatio);
+  return [left, top, w, h];
+}
+
+/** The profile on the page's canvas, at the device's resolution; radii in Å⁻¹ once calibrated. */
+export function drawProfile(canvas: HTMLCanvasElement, profile: RadialProfile, log: boolean, calibration?: { perPixel: number; volts?: number }): void {
+  const dpr = globalThis.devicePixelRatio || 1;
+  const width = (canvas.width = Math.round((canvas.clientWidth || 300) * dpr));
+  const height = (canvas.height = Math.round((canvas.clientHeight || 140) * dpr));
+  const pixel = calibration ? { size: calibration.perPixel, units: 'Å⁻¹' } : undefined;
+  plotProfile(canvas.getContext('2d')!, width, height, profile, { log, pixel, font: 10 * dpr });
 }
