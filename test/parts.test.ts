@@ -337,3 +337,73 @@ describe('blo … --slurm N', () => {
     expect(readFileSync(script, 'utf8')).toContain('#SBATCH --array=0-3\n');
   });
 });
+
+describe('blo index --part', () => {
+  const cu = join(REPO_ROOT, 'examples', 'Cu.cif');
+  const sped = join(dir, 'sped.blo');
+  const index = (...args: string[]) => ['index', sped, '--phase', cu, '--pixel-size', '0.025', ...args];
+  beforeAll(() => ok(blo('demo', sped, '--phase', cu, '--scan', '7x9', '--size', '64', '--pixel-size', '0.025', '--grains', '4')));
+
+  it('three tasks at once, over a region, equal one process: .ctf, .ang, .npy and the PNGs bit for bit', async () => {
+    const region = ['--region', '1,1,8,6'];
+    const single = ['ctf', 'ang', 'npy', 'png'].flatMap((ext) => ['-o', join(dir, `map-single.${ext}`)]);
+    ok(blo(...index(...region, ...single)));
+    const store = join(dir, 'map.zarr');
+    const tasks = await Promise.all([2, 0, 1].map((i) => bloAsync(...index(...region, '-o', store, '--part', `${i}/3`, '--workers', i === 1 ? '2' : '1'))));
+    for (const t of tasks) ok(t);
+    expect(tasks.some((t) => /all 3 done: blo convert .*map\.zarr OUT\.ctf\n$/.test(t.stdout))).toBe(true);
+    for (const ext of ['ctf', 'ang', 'npy', 'png']) ok(blo('convert', store, join(dir, `map-parts.${ext}`)));
+    for (const name of ['map-%.ctf', 'map-%.ang', 'map-%.npy', 'map-%.png', 'map-%-phase.png', 'map-%-reliability.png']) {
+      const [a, b] = ['single', 'parts'].map((k) => readFileSync(join(dir, name.replace('%', k))));
+      expect(a.equals(b), name).toBe(true);
+    }
+    // The phases travel with the store: the .ctf's phase table names copper.
+    expect(readFileSync(join(dir, 'map-parts.ctf'), 'utf8')).toMatch(/3\.6150;3\.6150;3\.6150\t90\.000;90\.000;90\.000\tCopper/);
+  });
+
+  it('an incomplete store names the missing tasks; another request says what differs, shortly', () => {
+    const store = join(dir, 'map-incomplete.zarr');
+    ok(blo(...index('-o', store, '--part', '1/2', '--workers', '1')));
+    const missing = blo('convert', store, join(dir, 'never.ctf'));
+    expect(missing.status).toBe(1);
+    expect(oneLineError(missing)).toContain('part 0 of 2 is missing; run blo index again with --part 0/2');
+    expect(existsSync(join(dir, 'never.ctf'))).toBe(false);
+    const other = oneLineError(blo(...index('--resolution', '2', '-o', store, '--part', '0/2')));
+    expect(other).toMatch(/holds the results of another request \(options: resolution: none → 2\); give another output or use --overwrite/);
+    expect(other.length).toBeLessThan(400);
+  });
+
+  it('usage errors exit 2 in one line', () => {
+    const cases: [string[], string][] = [
+      [['-o', join(dir, 'u.zarr'), '-o', join(dir, 'u.ctf')], 'give -o RESULTS.zarr alone'],
+      [['-o', join(dir, 'u.ctf'), '--part', '0/2'], 'give -o RESULTS.zarr alone'],
+      [['-o', join(dir, 'u.zarr'), '--part', '0/2', '--ipf', 'x'], 'give it to blo convert'],
+      [['-o', join(dir, 'u.zarr'), '--part', '2/2'], '--part 2/2: the task must be 0 to 1'],
+    ];
+    for (const [args, message] of cases) {
+      const result = blo(...index(...args));
+      expect(result.status, args.join(' ')).toBe(2);
+      expect(oneLineError(result)).toContain(message);
+    }
+    const store = join(dir, 'map-usage.zarr');
+    ok(blo(...index('--region', '0,0,2,2', '-o', store)));
+    const convert = blo('convert', store, join(dir, 'map.tiff'));
+    expect(convert.status).toBe(2);
+    expect(oneLineError(convert)).toContain('write .ctf, .ang, .npy or .png');
+  });
+
+  it('--slurm writes the array job; its tasks fill the store', () => {
+    const store = join(dir, 'map-slurm.zarr');
+    const written = ok(blo(...index('--region', '0,0,9,4', '-o', store, '--slurm', '2', '--workers', '1')));
+    expect(written.stdout).toContain('then blo convert');
+    expect(written.stdout).toContain('OUT.ctf');
+    const script = join(dir, 'map-slurm.sbatch');
+    for (const id of ['1', '0']) {
+      const run = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, SLURM_ARRAY_TASK_ID: id } });
+      expect(run.status, run.stderr).toBe(0);
+    }
+    ok(blo(...index('--region', '0,0,9,4', '-o', join(dir, 'map-slurm-single.ang'))));
+    ok(blo('convert', store, join(dir, 'map-slurm.ang')));
+    expect(readFileSync(join(dir, 'map-slurm.ang')).equals(readFileSync(join(dir, 'map-slurm-single.ang')))).toBe(true);
+  });
+});

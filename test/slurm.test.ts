@@ -1,7 +1,7 @@
 /**
  * `--part` on a real scheduler: a one-node Slurm cluster (Debian's munged,
  * slurmctld and slurmd, as root, with their own key, socket, ports and
- * configuration in a temporary folder) runs `blo … --slurm 4` as a job array;
+ * configuration in a temporary folder) runs `blo virtual|index … --slurm 4` as a job array;
  * the store it fills equals one process bit for bit; one task's chunks
  * deleted and that task rerun alone (`sbatch --array=2`) complete it again.
  * Skips, saying why, where the daemons are missing or cannot start.
@@ -192,6 +192,36 @@ describe('a Slurm job array on a one-node cluster', () => {
     const rerun = sbatch('--array=2', script);
     expect(rerun.status, rerun.stderr).toBe(0);
     const again = join(dir, 'again.npy');
+    expect(blo('convert', store, again).status).toBe(0);
+    expect(readFileSync(again).equals(readFileSync(single))).toBe(true);
+  }, 300_000);
+
+  it('blo index --slurm 4: the array\'s orientation map equals one process\'s .ctf; a task rerun alone completes it', async (ctx) => {
+    if (unavailable) ctx.skip();
+    const cu = join(REPO_ROOT, 'examples', 'Cu.cif');
+    const sped = join(dir, 'sped.blo');
+    const index = ['index', sped, '--phase', cu, '--pixel-size', '0.025'];
+    expect(blo('demo', sped, '--phase', cu, '--scan', '8x6', '--size', '64', '--pixel-size', '0.025', '--grains', '4').status).toBe(0);
+    const store = join(dir, 'map.zarr');
+    const written = blo(...index, '-o', store, '--slurm', '4', '--workers', '1');
+    expect(written.status, written.stderr).toBe(0);
+    const script = join(dir, 'map.sbatch');
+    const ran = sbatch(script);
+    expect(ran.status, `${ran.stderr} ${tail(join(dir, 'log', 'slurmctld.log'))}`).toBe(0);
+
+    const single = join(dir, 'map-single.ctf');
+    expect(blo(...index, '-o', single).status).toBe(0);
+    const out = join(dir, 'map-parts.ctf');
+    const converted = blo('convert', store, out);
+    expect(converted.status, converted.stderr).toBe(0);
+    expect(readFileSync(out).equals(readFileSync(single))).toBe(true);
+
+    const spec = JSON.parse(readFileSync(join(store, '.zattrs'), 'utf8')).blockfile_parts;
+    for (const f of await partChunkFiles(store, spec, 2)) rmSync(f);
+    expect(oneLineError(blo('convert', store, join(dir, 'incomplete.ctf')))).toContain('part 2 of 4 is missing; run blo index again with --part 2/4');
+    const rerun = sbatch('--array=2', script);
+    expect(rerun.status, rerun.stderr).toBe(0);
+    const again = join(dir, 'map-again.ctf');
     expect(blo('convert', store, again).status).toBe(0);
     expect(readFileSync(again).equals(readFileSync(single))).toBe(true);
   }, 300_000);

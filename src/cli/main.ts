@@ -55,6 +55,7 @@ const EXAMPLES: Record<string, string[]> = {
     'blo demo demo.blo --phase examples/Cu.cif --scan 32x32 --size 144 --pixel-size 0.025 --grains 12 --truth truth.ctf',
     'blo index demo.blo --phase examples/Cu.cif --pixel-size 0.025 -o map.ctf -o map.png   # map.png: IPF-Z and its key; map-phase.png, map-reliability.png',
     'blo index scan.blo --phase Cu.cif --phase Fe.cif --pixel-size 0.021 --precession 0.8 --resolution 1 -o map.ang --region 0,0,64,32',
+    'blo index scan.blo --phase Cu.cif --pixel-size 0.021 -o map.zarr --slurm 8   # map.sbatch: 8 Slurm tasks; then blo convert map.zarr map.ctf',
   ],
   simulate: [
     'blo simulate examples/Cu.cif --zone 0,0,1 --pixel-size 0.02 -o cu001.png',
@@ -264,9 +265,12 @@ export function buildProgram(): Command {
     .option('--region <x0,y0,x1,y1>', 'only scan positions x0 ≤ x < x1, y0 ≤ y < y1')
     .option('--solutions <n>', 'solutions kept per pattern (default 5)')
     .option('--ipf <axis>', 'for .png: the sample direction of the IPF map, x, y or z (default z, the beam)')
-    .option('-o, --output <file>', 'OUT.ctf, OUT.ang, OUT.npy ([NY, NX, 10]: phase, φ1, Φ, φ2, correlation, reliability, phase reliability, spots, centre x, y) or OUT.png; repeatable', collect)
+    .option('-o, --output <file>', 'OUT.ctf, OUT.ang, OUT.npy ([NY, NX, 10]: phase, φ1, Φ, φ2, correlation, reliability, phase reliability, spots, centre x, y) or OUT.png; repeatable (RESULTS.zarr, alone, with --part or --slurm)', collect)
     .option('--workers <n>', 'worker threads (default: one per core; 0 or 1 runs in this thread)')
     .option('--overwrite', 'replace existing output files')
+    .option('--part <I/N>', 'index only part I (0-based) of N of the scan rows into -o RESULTS.zarr, shared by the N tasks')
+    .option('--slurm <N>', 'write RESULTS.sbatch, the Slurm array job of N tasks that fills -o RESULTS.zarr')
+    .option('--submit', 'with --slurm: submit that job with sbatch')
     .action((file: string, options: IndexFlags) => import('./commands/index-command.js').then((m) => m.indexCommand(file, options, out, warn)));
 
   return program;

@@ -17,7 +17,12 @@ export async function initNodeSymmetryFinder(): Promise<void> {
  * with a note) unless `findSymmetry` is false. Errors name the file and line.
  */
 export async function loadPhase(path: string, options: { findSymmetry?: boolean } = {}): Promise<Phase> {
-  const phase = readCifPhase(await readFile(path, 'utf8'), path);
+  return phaseFromCif(await readFile(path, 'utf8'), path, options);
+}
+
+/** `loadPhase` of CIF text already read (e.g. kept in a results store), `path` naming it in errors. */
+export async function phaseFromCif(text: string, path: string, options: { findSymmetry?: boolean } = {}): Promise<Phase> {
+  const phase = readCifPhase(text, path);
   if (options.findSymmetry === false || phase.ops.length > 1) return phase;
   await initNodeSymmetryFinder();
   return withSymmetryFromAtoms(phase);

@@ -131,7 +131,8 @@ async function writeMetadata(dir: string, spec: PartStoreSpec): Promise<void> {
   await done.writeMetadata({ description: '1 once part I has written all its chunks' });
 }
 
-async function readSpec(path: string): Promise<PartStoreSpec | undefined> {
+/** The description a results store holds, or undefined when it is not one. */
+export async function readPartStoreSpec(path: string): Promise<PartStoreSpec | undefined> {
   let text: string;
   try {
     text = await readFile(join(path, '.zattrs'), 'utf8');
@@ -147,6 +148,18 @@ async function readSpec(path: string): Promise<PartStoreSpec | undefined> {
 }
 
 /** Why `found` cannot take the results of `wanted`, or undefined when it can. */
+/** Which parts of two requests differ, shortly: `key: stored → this task's`, long values cut. */
+function requestDifference(found: unknown, wanted: unknown): string {
+  const short = (v: unknown) => {
+    const text = JSON.stringify(v) ?? 'none';
+    return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+  };
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isRecord(found) || !isRecord(wanted)) return `${short(found)} → ${short(wanted)}`;
+  const keys = [...new Set([...Object.keys(found), ...Object.keys(wanted)])].filter((k) => JSON.stringify(found[k]) !== JSON.stringify(wanted[k]));
+  return keys.map((k) => (isRecord(found[k]) && isRecord(wanted[k]) ? `${k}: ${requestDifference(found[k], wanted[k])}` : `${k}: ${short(found[k])} → ${short(wanted[k])}`)).join('; ');
+}
+
 function mismatch(found: PartStoreSpec, wanted: PartStoreSpec): string | undefined {
   if (found.format !== wanted.format) return `format ${found.format}, this blo writes ${wanted.format}`;
   if (found.command !== wanted.command) return `blo ${found.command}, not blo ${wanted.command}`;
@@ -155,7 +168,7 @@ function mismatch(found: PartStoreSpec, wanted: PartStoreSpec): string | undefin
     return `another input (${found.input.name}, ${found.input.size} bytes, head SHA-256 ${found.input.head_sha256.slice(0, 12)}…; this one is ${wanted.input.size} bytes, ${wanted.input.head_sha256.slice(0, 12)}…)`;
   }
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  if (!same(found.request, wanted.request)) return `another request (${JSON.stringify(found.request)})`;
+  if (!same(found.request, wanted.request)) return `another request (${requestDifference(found.request, wanted.request)})`;
   if (!same([found.scan_shape, found.pattern_shape, found.chunk_rows, found.images, found.statistics], [wanted.scan_shape, wanted.pattern_shape, wanted.chunk_rows, wanted.images, wanted.statistics])) {
     return 'another layout';
   }
@@ -183,7 +196,7 @@ async function replaceMismatching(target: string, wanted: PartStoreSpec, reads: 
     }
   }
   try {
-    const found = await readSpec(target);
+    const found = await readPartStoreSpec(target);
     if (found && !mismatch(found, wanted)) return;
     await checkTarget(target, { overwrite: true, reads, kind: 'zarr' });
     const old = temporaryBeside(target);
@@ -210,7 +223,7 @@ export async function openPartStore(target: string, spec: PartStoreSpec, options
   for (let attempt = 0; ; attempt++) {
     const existing = await lstat(target).catch(() => undefined);
     if (existing) {
-      const found = await readSpec(target);
+      const found = await readPartStoreSpec(target);
       const why = found ? mismatch(found, spec) : undefined;
       if (found && !why) return new PartStore(target, found);
       if (!options.overwrite) {
@@ -284,7 +297,7 @@ async function fileExists(path: string): Promise<boolean> {
 
 /** Whether `path` is a results store of `--part` runs. */
 export async function isPartStore(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isDirectory() === true && (await readSpec(path)) !== undefined;
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true && (await readPartStoreSpec(path)) !== undefined;
 }
 
 /** The parts of a store that are not complete: no done flag, or a chunk of theirs missing. */
@@ -320,7 +333,7 @@ export interface PartStoreContents {
  * An incomplete one is an error naming the missing parts.
  */
 export async function readPartStore(path: string): Promise<PartStoreContents> {
-  const spec = await readSpec(path);
+  const spec = await readPartStoreSpec(path);
   if (!spec) throw new BlockfileError('UNSUPPORTED', path, 'not a results store of blo --part (no blockfile_parts in its .zattrs)');
   const missing = await missingParts(path, spec);
   if (missing.length > 0) {

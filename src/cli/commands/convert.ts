@@ -219,6 +219,8 @@ async function toPng(bf: Blockfile, output: string, options: ConvertOptions): Pr
 
 /** A finished results store of `--part` tasks → what the single-process command writes (.npy, .tiff, .png). */
 async function resultsStore(input: string, output: string, to: string, options: ConvertOptions): Promise<void> {
+  const { readPartStoreSpec } = await import('../../node/part-store.js');
+  if ((await readPartStoreSpec(input))?.command === 'index') return orientationStore(input, output, to, options);
   if (!['npy', 'tif', 'tiff', 'png'].includes(to)) throw new UsageError(`cannot convert a results store to .${to}: write .npy, .tiff or .png`);
   const pngOnly = (['png', 'frame', 'every'] as const).filter((n) => options[n] !== undefined);
   const writerOnly = WRITER_FLAGS.filter((n) => options[n] !== undefined);
@@ -227,6 +229,15 @@ async function resultsStore(input: string, output: string, to: string, options: 
   const { partStoreImages } = await import('./parts.js');
   const images = await partStoreImages(input);
   await writeImages(output, images, { overwrite: options.overwrite, display: displayOptions(options) });
+}
+
+/** A finished results store of `blo index --part` tasks → the map files blo index writes. */
+async function orientationStore(input: string, output: string, to: string, options: ConvertOptions): Promise<void> {
+  if (!['ctf', 'ang', 'npy', 'png'].includes(to)) throw new UsageError(`cannot convert an orientation results store to .${to}: write .ctf, .ang, .npy or .png`);
+  const given = (['png', 'frame', 'every', 'cmap', 'scale', 'percentiles', ...WRITER_FLAGS] as const).filter((n) => options[n] !== undefined);
+  if (given.length > 0) throw new UsageError(`--${given[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply to an orientation results store`);
+  const { convertIndexStore } = await import('./index-command.js');
+  await convertIndexStore(input, output, { overwrite: options.overwrite });
 }
 
 export async function convertCommand(input: string, output: string, options: ConvertOptions, warn: (line: string) => void): Promise<void> {

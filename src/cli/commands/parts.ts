@@ -29,6 +29,11 @@ export interface PartFlags {
   submit?: boolean;
 }
 
+/** What a finished store of `command` is usually converted to, for the hints printed. */
+function finishedOutput(command: string): string {
+  return command === 'index' ? 'OUT.ctf' : 'OUT.npy';
+}
+
 /** `--part I/N` as [I, N], 0 ≤ I < N. */
 export function parsePart(text: string): [number, number] {
   const pieces = text.split('/');
@@ -126,7 +131,7 @@ export async function runPartTask(
   const missing = await missingParts(output, spec);
   const written = rows.end > rows.first ? `scan rows ${rows.first}–${rows.end - 1}` : 'no scan rows';
   options.print?.(
-    `${output}: part ${part} of ${parts} written (${written}); ${missing.length === 0 ? `all ${parts} done: blo convert ${output} OUT.npy` : `${parts - missing.length} of ${parts} done`}`,
+    `${output}: part ${part} of ${parts} written (${written}); ${missing.length === 0 ? `all ${parts} done: blo convert ${output} ${finishedOutput(job.command)}` : `${parts - missing.length} of ${parts} done`}`,
   );
 }
 
@@ -198,7 +203,7 @@ export function slurmScript(command: string, output: string, parts: number, argv
   const lines = [
     '#!/bin/bash',
     `# blo ${command} as ${parts} independent tasks (a Slurm job array): task I computes its scan rows and writes`,
-    `# them into ${output}; blo convert ${output} OUT.npy|.tiff|.png then writes the result.`,
+    `# them into ${output}; blo convert ${output} ${command === 'index' ? 'OUT.ctf|.ang|.npy|.png' : 'OUT.npy|.tiff|.png'} then writes the result.`,
     `# Submit: sbatch ${stem}.sbatch     rerun a failed task i alone: sbatch --array=i ${stem}.sbatch`,
     `#SBATCH --job-name=blo-${command}`,
     `#SBATCH --array=0-${parts - 1}`,
@@ -224,15 +229,16 @@ export async function writeSlurmJob(
 ): Promise<void> {
   const script = join(dirname(output), `${basename(output, extname(output))}.sbatch`);
   const text = slurmScript(command, output, parts, process.argv.slice(2), flags.workers);
+  const finished = finishedOutput(command);
   await checkTarget(script, { overwrite: flags.overwrite });
   await writeFileAtomically(script, { overwrite: flags.overwrite }, (sink) => sink.write(new TextEncoder().encode(text), 0));
   await chmod(script, 0o755);
   if (!flags.submit) {
-    print(`wrote ${script}: submit it with sbatch ${script} (${parts} tasks), then blo convert ${output} OUT.npy`);
+    print(`wrote ${script}: submit it with sbatch ${script} (${parts} tasks), then blo convert ${output} ${finished}`);
     return;
   }
   const submitted = spawnSync('sbatch', ['--parsable', script], { encoding: 'utf8' });
   if (submitted.error) throw new Error(`wrote ${script} but cannot run sbatch (${(submitted.error as NodeJS.ErrnoException).code ?? submitted.error.message}); submit it on a Slurm login node`);
   if (submitted.status !== 0) throw new Error(`wrote ${script}; sbatch refused it: ${submitted.stderr.trim().split('\n')[0]}`);
-  print(`submitted ${script} as job ${submitted.stdout.trim().split(';')[0]} (${parts} tasks); when done: blo convert ${output} OUT.npy`);
+  print(`submitted ${script} as job ${submitted.stdout.trim().split(';')[0]} (${parts} tasks); when done: blo convert ${output} ${finished}`);
 }
