@@ -6,11 +6,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHeader } from '../src/format/header.js';
 import { startViewServer, type ViewServer } from '../src/node/view-server.js';
-import { CHROMIUM } from './helpers/browser.js';
+import { describeInBrowsers, launchBrowser, type TestBrowser } from './helpers/browsers.js';
 import { buildBlockfile, patchHeader } from './helpers/build.js';
 import { tempDir } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
@@ -18,10 +17,8 @@ import { REPO_ROOT } from './helpers/fixtures.js';
 const { dir, cleanup } = tempDir();
 afterAll(cleanup);
 
-if (!CHROMIUM) console.warn('skipping the damaged-file viewer test in Chromium: no chromium found (apt-get install chromium)');
-
-describe.skipIf(!CHROMIUM)('the viewer on a damaged file', () => {
-  let browser: Browser;
+describeInBrowsers('the viewer on a damaged file', (entry) => {
+  let browser: TestBrowser;
   let server: ViewServer;
   const file = join(dir, 'damaged.blo');
 
@@ -31,8 +28,7 @@ describe.skipIf(!CHROMIUM)('the viewer on a damaged file', () => {
     damaged[parseHeader(bytes).Data_offset_2 + 3 * (6 + 256)] = 0; // frame 3 loses its AA marker
     writeFileSync(file, damaged);
     server = await startViewServer(file, { viewerDir: join(REPO_ROOT, 'dist', 'viewer') });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchBrowser(entry);
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -41,14 +37,12 @@ describe.skipIf(!CHROMIUM)('the viewer on a damaged file', () => {
 
   it('says the stored navigator is unavailable and shows the mean intensity of each pattern', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(server.url);
     await expect.poll(() => page.getByTestId('navigator-label').textContent(), { timeout: 30_000 }).toMatch(/mean intensity/);
     expect(await page.getByTestId('info').textContent()).toMatch(/stored navigator image .* is unavailable/);
     // The note ends where the navigator usually starts, not in the frames.
     expect(await page.getByTestId('info').textContent()).not.toMatch(/[\u0080-\u00ff]{8}/);
-    expect(errors).toEqual([]);
+    expect(page.pageErrors).toEqual([]);
     await page.close();
   }, 60_000);
 });
