@@ -436,7 +436,8 @@ export class Viewer {
   }
 
   /** Shows the view a hash describes: position, display, detector (computing its image) or mode. */
-  #applying = false;
+  // True until start() has applied the link's hash: nothing written before (the constructor's listeners would erase the link).
+  #applying = true;
 
   async #applyHash(hash: string): Promise<void> {
     const { state, ignored } = parseHash(hash);
