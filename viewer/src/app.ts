@@ -14,6 +14,7 @@ import { gridOf } from '../../src/reader/geometry.js';
 import { downloadsFor, profileDownloads, type ExportSource, type ProfileSource } from './panel-exports.js';
 import type { PixelSize } from './export-data.js';
 import { element, format, ImageView } from './image-view.js';
+import { COM_VIEWS, ComPanel, isComView, type ComMaps, type ComView } from './com-panel.js';
 import { drawProfile } from './profile-plot.js';
 import { describeShape, moveShape, shapeToDetector, ShapeEditor, type Shape, type ShapeKind } from './shapes.js';
 import { CalibrationStore } from './calibration.js';
@@ -43,7 +44,7 @@ function ordinal(n: number): string {
   return `${n}${suffix}`;
 }
 
-type NavigatorMode = 'stored' | 'computed' | 'virtual' | 'com-x' | 'com-y';
+type NavigatorMode = 'stored' | 'computed' | 'virtual' | ComView;
 type PatternMode = 'position' | 'sum' | 'mean' | 'max' | 'std';
 
 function toolbar(parent: HTMLElement, label: string): HTMLElement {
@@ -112,7 +113,8 @@ export class Viewer {
   #previewFrame = 0;
   #previewShape: Shape | undefined;
   #previewUpdates = 0;
-  #com: AnalysisResult['centerOfMass'];
+  #com: ComMaps | undefined;
+  readonly #comPanel: ComPanel;
   #stats: { key: string; result: AnalysisResult } | undefined;
   #x = 0;
   #y = 0;
@@ -133,7 +135,7 @@ export class Viewer {
     navPanel.replaceChildren(element('h2', {}, 'Scan'));
     const navBar = toolbar(navPanel, 'show');
     this.#navMode = element('select', { 'data-testid': 'navigator-mode' });
-    for (const [v, t] of [['stored', 'stored VBF'], ['computed', 'mean intensity'], ['virtual', 'virtual image'], ['com-x', 'centre of mass x'], ['com-y', 'centre of mass y']]) {
+    for (const [v, t] of [['stored', 'stored VBF'], ['computed', 'mean intensity'], ['virtual', 'virtual image'], ...COM_VIEWS]) {
       this.#navMode.append(element('option', { value: v }, t));
     }
     this.#navMode.addEventListener('change', () => void this.#showNavigator(this.#navMode.value as NavigatorMode));
@@ -160,6 +162,22 @@ export class Viewer {
     this.#linkNote = element('div', { class: 'readout warning', 'data-testid': 'link-note' });
     this.#navNote = element('div', { class: 'readout', 'data-testid': 'navigator-note' });
     navPanel.append(this.#position, this.#linkNote, this.#navNote);
+    const { SY, SX } = bf.header;
+    this.#comPanel = new ComPanel(navPanel, {
+      rows: this.scanRows,
+      cols: this.scanCols,
+      detector: () => this.#detector.shape,
+      step: SY > 0 && SX > 0 ? [SY, SX] : undefined,
+      maps: () => this.#comMaps(),
+    });
+    this.#comPanel.onPassChange = () => {
+      if (isComView(this.#navMode.value)) void this.#computeCom();
+      this.#writeHash();
+    };
+    this.#comPanel.onAxesChange = () => {
+      if (isComView(this.#navMode.value)) void this.#showNavigator(this.#navMode.value);
+      this.#writeHash();
+    };
     navPanel.append(downloadsFor('navigator', () => this.#navigatorExport()));
     const step = bf.axes.filter((a) => a.navigate).at(-1);
     if (step) this.navigator.setCalibration(step.scale, step.units);
@@ -429,6 +447,9 @@ export class Viewer {
     if (mode !== this.#openingMode && !(mode === 'virtual' && shape)) state.show = mode;
     if (this.calibration.current) state.cal = this.calibration.current.perPixel;
     // Unset while the constructor runs.
+    const com = (this.#comPanel as ComPanel | undefined)?.settings;
+    if (com) state.com = { ...com };
+    // Unset while the constructor runs.
     const orientation = (this.orientation as OrientationPanel | undefined)?.hashState();
     if (orientation && Object.keys(orientation).length) state.orientation = orientation;
     const hash = formatHash(state);
@@ -456,6 +477,11 @@ export class Viewer {
       this.calibration.set({ perPixel: state.cal, source: 'link', how: `cal=${state.cal} in the link` }, { remember: false });
     }
     if (state.orientation) ignored.push(...this.orientation.applyHash(state.orientation));
+    if (state.com?.mask && !shapeFits(state.com.mask, this.patternRows, this.patternCols)) {
+      ignored.push(`commask=${describeShape(state.com.mask)} (outside the ${this.patternCols} × ${this.patternRows} pattern)`);
+      delete state.com.mask;
+    }
+    if (state.com) this.#comPanel.set(state.com);
     this.#linkNote.textContent = ignored.length ? `link: ignored ${ignored.join(', ')}` : '';
     if (state.virtual) {
       this.#detector.set(state.virtual);
@@ -579,20 +605,17 @@ export class Viewer {
 
   async #showNavigator(mode: NavigatorMode): Promise<void> {
     this.#navMode.value = mode;
-    const values =
-      mode === 'stored' ? this.#stored : mode === 'computed' ? this.#computedNav : mode === 'virtual' ? this.#virtual?.values : mode === 'com-x' ? this.#com?.x : this.#com?.y;
+    if (isComView(mode)) return this.#showCom(mode);
+    const values = mode === 'stored' ? this.#stored : mode === 'computed' ? this.#computedNav : this.#virtual?.values;
     if (!values) {
       if (mode === 'computed') return this.#computeMean();
-      if (mode === 'com-x' || mode === 'com-y') return this.#computeCom();
       this.#setStatus('draw a detector on the pattern to compute a virtual image');
       return;
     }
-    const labels: Record<NavigatorMode, string> = {
+    const labels: Record<Exclude<NavigatorMode, ComView>, string> = {
       stored: 'stored virtual bright field (VBF)',
       computed: 'mean intensity of each pattern',
       virtual: `virtual image: ${this.#virtual?.label}`,
-      'com-x': 'centre of mass x (pixels)',
-      'com-y': 'centre of mass y (pixels)',
     };
     this.navigator.show({ values, rows: this.scanRows, cols: this.scanCols, label: labels[mode] });
   }
@@ -691,15 +714,30 @@ export class Viewer {
   }
 
   async #computeCom(): Promise<void> {
-    const y = this.#navMode.value === 'com-y';
-    this.#navMode.value = y ? 'com-y' : 'com-x';
-    const filling = this.#filling(y ? 'com-y' : 'com-x', `centre of mass ${y ? 'y' : 'x'} (pixels)`, (p) => (y ? p.comY : p.comX));
-    const result = await this.#run('com', 'centre of mass', { centerOfMass: true }, filling.onPartial);
-    filling.stop();
+    const current = this.#navMode.value;
+    const mode: ComView = isComView(current) ? current : 'com-x';
+    this.#navMode.value = mode;
+    const pass = this.#comPanel.passKey();
+    // x and y fill in while the pass runs; the fields derived from them need whole neighbourhoods, so they wait for the end.
+    const y = mode === 'com-y';
+    const filling = mode === 'com-x' || y ? this.#filling(mode, `centre of mass ${y ? 'y' : 'x'} (pixels)`, (p) => (y ? p.comY : p.comX)) : undefined;
+    const result = await this.#run('com', 'centre of mass', { centerOfMass: this.#comPanel.request() }, filling?.onPartial);
+    filling?.stop();
     if (!result) return;
-    this.#com = result.centerOfMass;
-    const mode = this.#navMode.value;
-    if (mode === 'com-x' || mode === 'com-y') await this.#showNavigator(mode);
+    this.#com = { ...result.centerOfMass!, pass };
+    const now = this.#navMode.value;
+    if (isComView(now)) await this.#showNavigator(now);
+  }
+
+  /** The centre-of-mass maps held, if computed with the threshold and mask now set. */
+  #comMaps(): ComMaps | undefined {
+    return this.#com && this.#com.pass === this.#comPanel.passKey() ? this.#com : undefined;
+  }
+
+  async #showCom(mode: ComView): Promise<void> {
+    const maps = this.#comMaps();
+    if (!maps) return this.#computeCom();
+    this.navigator.show({ ...this.#comPanel.image(mode, maps), rows: this.scanRows, cols: this.scanCols });
   }
 
   #warmAbort: AbortController | undefined;

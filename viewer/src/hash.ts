@@ -1,6 +1,6 @@
 /**
  * The view in the URL's hash, so that a link reopens it:
- * `#virtual=disk:CX,CY,R&pos=X,Y&cmap=viridis&scale=log&show=com-x&cal=0.025`
+ * `#virtual=disk:CX,CY,R&pos=X,Y&cmap=viridis&scale=log&show=com-x&comrot=12&comflip=1&cal=0.025`
  * (detectors also `annulus:CX,CY,R1,R2`, `rect:X0,Y0,X1,Y1`, `point:X,Y`;
  * pattern pixels, scan positions; `cal` the reciprocal calibration, Å⁻¹ per
  * pattern pixel; `phases`, `omap`, `index`, `step`: the orientation panel's,
@@ -8,10 +8,11 @@
  * left out, with a note saying which.
  */
 import { COLORMAP_NAMES, type ColormapName, type DisplayOptions } from '../../src/display/render.js';
+import { COM_VIEWS, type ComSettings, type ComView } from './com-panel.js';
 import type { Shape } from './shapes.js';
 
-export type ShowMode = 'stored' | 'computed' | 'virtual' | 'com-x' | 'com-y';
-const SHOW_MODES: readonly ShowMode[] = ['stored', 'computed', 'virtual', 'com-x', 'com-y'];
+export type ShowMode = 'stored' | 'computed' | 'virtual' | ComView;
+const SHOW_MODES: readonly ShowMode[] = ['stored', 'computed', 'virtual', ...COM_VIEWS.map(([view]) => view)];
 
 export interface ViewState {
   virtual?: Shape;
@@ -19,6 +20,8 @@ export interface ViewState {
   cmap?: ColormapName;
   scale?: NonNullable<DisplayOptions['scale']>;
   show?: ShowMode;
+  /** The centre of mass: comrot=DEG, comflip=1, comthreshold=V, commask=SHAPE (as virtual=). */
+  com?: Partial<ComSettings>;
   /** Å⁻¹ per pattern pixel. */
   cal?: number;
   /** The orientation panel's keys, as written (the panel checks them). */
@@ -85,7 +88,15 @@ export function parseHash(hash: string): { state: ViewState; ignored: string[] }
     } else if (key === 'cmap') ok = (COLORMAP_NAMES as readonly string[]).includes(value) && ((state.cmap = value as ColormapName), true);
     else if (key === 'scale') ok = ['linear', 'log', 'gamma'].includes(value) && ((state.scale = value as ViewState['scale']), true);
     else if (key === 'cal') ok = /^\d*\.?\d+(e[-+]?\d+)?$/i.test(value) && Number(value) > 0 && Number.isFinite(Number(value)) && ((state.cal = Number(value)), true);
-    else if (key === 'show') ok = (SHOW_MODES as readonly string[]).includes(value) && ((state.show = value as ShowMode), true);
+    else if (key === 'comrot' || key === 'comthreshold') {
+      const v = value.trim() === '' ? NaN : Number(value);
+      ok = Number.isFinite(v);
+      if (ok) state.com = { ...state.com, [key === 'comrot' ? 'rotation' : 'threshold']: v };
+    } else if (key === 'comflip') ok = (value === '1' || value === '0') && ((state.com = { ...state.com, flip: value === '1' }), true);
+    else if (key === 'commask') {
+      const mask = shapeFromText(value);
+      ok = mask !== undefined && ((state.com = { ...state.com, mask }), true);
+    } else if (key === 'show') ok = (SHOW_MODES as readonly string[]).includes(value) && ((state.show = value as ShowMode), true);
     else if (ORIENTATION_KEYS.includes(key)) (state.orientation ??= {})[key] = value;
     else ok = false;
     if (!ok) ignored.push(part);
@@ -100,6 +111,11 @@ export function formatHash(state: ViewState): string {
   if (state.cmap) parts.push(`cmap=${state.cmap}`);
   if (state.scale) parts.push(`scale=${state.scale}`);
   if (state.show) parts.push(`show=${state.show}`);
+  const com = state.com ?? {};
+  if (com.rotation) parts.push(`comrot=${com.rotation}`);
+  if (com.flip) parts.push('comflip=1');
+  if (com.threshold !== undefined) parts.push(`comthreshold=${com.threshold}`);
+  if (com.mask) parts.push(`commask=${shapeToText(com.mask)}`);
   if (state.cal) parts.push(`cal=${state.cal}`);
   for (const [k, v] of Object.entries(state.orientation ?? {})) parts.push(`${k}=${encodeURIComponent(v).replace(/%2C/g, ',')}`);
   return parts.length ? `#${parts.join('&')}` : '';
