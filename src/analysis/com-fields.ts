@@ -12,7 +12,8 @@
  * - `flip` mirrors the pattern's y axis first, (u, v) → (u, −v); then the
  *   rotation θ turns the vector by the usual matrix [[cos θ, −sin θ],
  *   [sin θ, cos θ]], which on screen (y down) is clockwise for θ > 0.
- *   py4DSTEM's flip swaps x and y instead: its (θ, flip) is our (θ − 90°, flip);
+ *   other programs choose their own axes and flip (py4DSTEM's flip swaps
+ *   the axes): compare the fields, not the angles;
  * - direction is atan2(y, x) in degrees, in (−180°, 180°]: 0° points along +x
  *   (right), 90° along +y (down);
  * - divergence ∂u/∂x + ∂v/∂y and curl ∂v/∂x − ∂u/∂y use central differences
