@@ -45,6 +45,7 @@ export class ImageView {
   /** The value range the colour map spans in the image shown (fixed by the histogram's limits, or the percentiles'). */
   shownRange: [number, number] = [0, 1];
   readonly #box: HTMLElement;
+  readonly #stack: HTMLElement;
   readonly #colorbar: HTMLCanvasElement;
   readonly #histogram: HistogramControl;
   readonly #range: HTMLElement;
@@ -100,7 +101,7 @@ export class ImageView {
     hi.addEventListener('change', percent);
     const auto = element('button', { 'data-testid': `${name}-auto`, title: 'display range from the clip percentiles' }, 'auto');
     auto.addEventListener('click', () => this.#set({ range: undefined }));
-    controls.append(element('span', { class: 'label' }, 'display'), cmap, scale, gamma, element('span', { class: 'label' }, 'clip %'), lo, hi, auto);
+    controls.append(element('span', { class: 'label' }, 'display'), cmap, scale, element('span', { class: 'label', title: 'gamma' }, 'γ'), gamma, element('span', { class: 'label' }, 'clip %'), lo, hi, auto);
     this.#cmapSelect = cmap;
     this.#scaleSelect = scale;
     this.#gammaInput = gamma;
@@ -116,7 +117,10 @@ export class ImageView {
     this.#value = element('span', { 'data-testid': `${name}-value` });
     this.#range = element('span', { 'data-testid': `${name}-range` });
     readouts.append(this.#value, this.#range);
-    this.root.append(this.#title, this.#box, this.#histogram.canvas, this.#colorbar, readouts, controls);
+    // The image and what describes it share one width.
+    this.#stack = element('div', { class: 'view-stack' });
+    this.#stack.append(this.#box, this.#histogram.canvas, this.#colorbar, readouts);
+    this.root.append(this.#title, this.#stack, controls);
     parent.append(this.root);
 
     // The value under the cursor, with its position.
@@ -190,6 +194,7 @@ export class ImageView {
       this.canvas.width = image.cols;
       this.canvas.height = image.rows;
       this.#box.style.aspectRatio = `${image.cols} / ${image.rows}`;
+      this.#stack.style.setProperty('--aspect', String(image.cols / image.rows));
       this.overlay.setAttribute('viewBox', `-0.5 -0.5 ${image.cols} ${image.rows}`);
       this.#drawScalebar();
     }

@@ -23,6 +23,8 @@ async function open(input: File | string, name: string, options: { remote?: stri
     const bf = await openBlockfile(input);
     fileName.textContent = name;
     document.getElementById('main')!.hidden = false;
+    // A laptop window has the File panel below scan and pattern, closed: it stays one line.
+    (document.getElementById('info-details') as HTMLDetailsElement).open = !matchMedia('(max-width: 1279px)').matches;
     viewer = new Viewer(bf, status, options);
     await viewer.start();
     status.text.textContent = bf.warnings.length ? `opened with ${bf.warnings.length} warning(s): see the File panel` : '';
