@@ -10,6 +10,7 @@ import type { ConvertOptions } from './commands/convert.js';
 import type { CrystalFlags, SimulateFlags } from './commands/crystal.js';
 import type { IndexFlags } from './commands/index-command.js';
 import type { InfoOptions } from './commands/info.js';
+import type { ProfileFlags } from './commands/profile.js';
 import { detectorCollector } from './detector-options.js';
 import { describeFailure, UsageError } from './errors.js';
 import { printable } from './terminal-text.js';
@@ -30,6 +31,7 @@ const EXAMPLES: Record<string, string[]> = {
     'blo virtual scan.blo --disk 63.5,63.5,8 -o bf.png',
     'blo virtual scan.blo --annulus 63.5,63.5,20,60 -o adf.png --cmap inferno',
     'blo virtual scan.blo --disk 63.5,63.5,8 --rect 0,0,32,32 -o both.npy   # a [2, NY, NX] stack',
+    'blo virtual scan.blo --annulus 63.5,63.5,0.4A-1,1.2A-1 --pixel-size 0.025 -o adf.png   # radii in Å⁻¹ (or mrad)',
     'blo virtual scan.blo --disk 63.5,63.5,8 -o bf.zarr --part 0/4   # task 0 of 4 (Slurm, Kubernetes): its rows into bf.zarr',
     'blo virtual scan.blo --disk 63.5,63.5,8 -o bf.zarr --slurm 4    # writes bf.sbatch, the job array of the 4 tasks',
   ],
@@ -43,6 +45,11 @@ const EXAMPLES: Record<string, string[]> = {
     'blo com scan.blo -o field.png --fields magnitude,wheel,curl --com-rotation auto   # the rotation printed; field-wheel.png with its key',
     'blo com scan.blo -o field.npy --fields dx,dy,divergence --com-rotation -12.5 --com-flip --reference 63.5,63.5',
     'blo com scan.blo -o com.zarr --slurm 16 --submit                # 16 Slurm tasks, then: blo convert com.zarr com.npy',
+  ],
+  profile: [
+    'blo profile scan.blo -o profile.csv',
+    'blo profile scan.blo --pixel-size 0.025 --center 63.2,64.1 -o profile.csv   # adds k_A-1 and mrad columns',
+    'blo profile scan.blo --frame 10,20 --pixel-size header --bin 0.01A-1',
   ],
   view: ['blo view scan.blo', 'blo view scan.blo --no-open --port 8123'],
   demo: [
@@ -156,10 +163,11 @@ export function buildProgram(): Command {
       .command('virtual')
       .description('virtual detector images (NY × NX, float64 sums) in one pass; several detectors give a stack or numbered PNGs')
       .argument('<file>', 'a .blo file')
-      .option('--disk <cx,cy,r>', 'pixels with (x−cx)² + (y−cy)² ≤ r² (x column, y row); repeatable', collector.parse.disk)
-      .option('--annulus <cx,cy,r1,r2>', 'pixels with r1² ≤ d² ≤ r2²; repeatable', collector.parse.annulus)
+      .option('--disk <cx,cy,r>', 'pixels with (x−cx)² + (y−cy)² ≤ r² (x column, y row; r in pixels, or 0.25A-1, 6mrad with --pixel-size); repeatable', collector.parse.disk)
+      .option('--annulus <cx,cy,r1,r2>', 'pixels with r1² ≤ d² ≤ r2² (radii as for --disk); repeatable', collector.parse.annulus)
       .option('--rect <x0,y0,x1,y1>', 'pixels with x0 ≤ x < x1 and y0 ≤ y < y1; repeatable', collector.parse.rect)
-      .option('--mask <M.npy>', 'weights per pattern pixel (DP × DP, 0/1 or float); repeatable', collector.parse.mask),
+      .option('--mask <M.npy>', 'weights per pattern pixel (DP × DP, 0/1 or float); repeatable', collector.parse.mask)
+      .option('--pixel-size <A|header>', 'Å⁻¹ per pattern pixel, or header (the header\'s estimate): radii may then be given as 0.25A-1 or 6mrad'),
   )).action((file: string, options: AnalysisFlags) => import('./commands/analysis.js').then((m) => m.virtualCommand(file, collector.detectors, options, warn)));
 
   const statistics: [PatternStatistic, string][] = [
@@ -183,7 +191,8 @@ export function buildProgram(): Command {
       .command('com')
       .description('centre-of-mass maps of the patterns (x column and y row, in pixels): .npy stack [2, NY, NX], 2-page .tiff, or OUT-x.png and OUT-y.png')
       .argument('<file>', 'a .blo file')
-      .option('--disk <cx,cy,r>', 'only pixels inside this disk count')
+      .option('--disk <cx,cy,r>', 'only pixels inside this disk count (r in pixels, or 0.25A-1, 6mrad with --pixel-size)')
+      .option('--pixel-size <A|header>', 'Å⁻¹ per pattern pixel, or header (the header\'s estimate): radii may then be given as 0.25A-1 or 6mrad')
       .option('--mask <M.npy>', 'weights per pattern pixel')
       .option('--threshold <value>', 'pixels below this value count as zero')
       .option('--fields <list>', 'what to write, in order (default x,y): x, y (the centre of mass), dx, dy (its shift from the reference, in scan axes), magnitude, direction (degrees from +x towards +y), divergence, curl (per nm of scan step), wheel (PNG: direction as hue, magnitude as brightness, with its key)')
@@ -191,6 +200,20 @@ export function buildProgram(): Command {
       .option('--com-flip', 'mirror the pattern\'s y axis before the rotation')
       .option('--reference <cx,cy>', 'the shifts are from this pattern pixel (default: the mean centre of mass)'),
   )).action((file: string, options: AnalysisFlags & ComFlags & { mask?: string; disk?: string; threshold?: string }) => import('./commands/analysis.js').then((m) => m.comCommand(file, options, warn)));
+
+  program
+    .command('profile')
+    .description('the radial profile (ring means) of the mean pattern, or of one pattern, about a centre, as CSV: r_px, k_A-1 and mrad with --pixel-size, mean, pixels')
+    .argument('<file>', 'a .blo file')
+    .option('-o, --output <file>', 'OUT.csv (default: standard output)')
+    .option('--center <cx,cy>', 'the centre, pattern pixels (default the middle: (DP−1)/2)')
+    .option('--frame <x,y>', 'the pattern at this scan position instead of the mean pattern')
+    .option('--region <x0,y0,x1,y1|cx,cy,r>', 'the mean of these scan positions only: a rectangle, or a disk')
+    .option('--bin <w>', 'ring width, pixels (default 1), or in A-1 or mrad with --pixel-size (0.01A-1)')
+    .option('--pixel-size <A|header>', 'Å⁻¹ per pattern pixel, or header (the header\'s estimate): adds the k_A-1 and mrad columns')
+    .option('--workers <n>', 'worker threads (default: one per core; 0 or 1 runs in this thread)')
+    .option('--overwrite', 'replace an existing output file')
+    .action((file: string, options: ProfileFlags) => import('./commands/profile.js').then((m) => m.profileCommand(file, options, out, warn)));
 
   program
     .command('view')

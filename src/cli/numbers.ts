@@ -52,3 +52,48 @@ export function numberList(option: string, text: string, spec: NumberSpec = {}):
 export function numberOption(option: string, text: string, spec: Omit<NumberSpec, 'count'> = {}): number {
   return numberList(option, text, { ...spec, count: 1 })[0];
 }
+
+/** A pattern length as given: pixels, Å⁻¹ (suffix `A-1`, also `Å-1`, `Å⁻¹`, `1/A`) or mrad (suffix `mrad`). */
+export type LengthUnit = 'px' | 'A-1' | 'mrad';
+
+export interface Length {
+  value: number;
+  unit: LengthUnit;
+}
+
+const UNIT_SUFFIXES: [RegExp, LengthUnit][] = [
+  [/(?:A-1|Å-1|Å⁻¹|1\/A)$/i, 'A-1'],
+  [/mrad$/i, 'mrad'],
+  [/px$/i, 'px'],
+];
+
+/**
+ * Comma-separated numbers of which those at `lengths` (indexes) may carry a
+ * unit suffix (`0.25A-1`, `6mrad`, `12px`); the others are pattern pixels.
+ * Bounds in `spec` apply to the numbers as given.
+ */
+export function lengthList(option: string, text: string, spec: NumberSpec & { lengths: readonly number[] }): Length[] {
+  const parts = text.split(',');
+  const units: LengthUnit[] = [];
+  const bare = parts.map((part, i) => {
+    const trimmed = part.trim();
+    const match = UNIT_SUFFIXES.find(([pattern]) => pattern.test(trimmed));
+    if (!match || match[1] === 'px') {
+      units.push('px');
+      return match ? trimmed.replace(match[0], '') : trimmed;
+    }
+    if (!spec.lengths.includes(i)) {
+      throw new UsageError(`${option}: only ${spec.form ? `the radii of ${spec.form}` : 'lengths'} take A-1 or mrad; positions are pattern pixels, got "${text}"`);
+    }
+    units.push(match[1]);
+    return trimmed.replace(match[0], '');
+  });
+  let values: number[];
+  try {
+    values = numberList(option, bare.join(','), spec);
+  } catch (error) {
+    // The message quotes what was typed, suffixes included.
+    throw new UsageError((error as Error).message.replace(`got "${bare.join(',')}"`, `got "${text}"`));
+  }
+  return values.map((value, i) => ({ value, unit: units[i] }));
+}

@@ -61,11 +61,14 @@ export function mradToReciprocal(mrad: number, volts: number): number {
 
 /**
  * The radius of the ring nearest `radius` about (cx, cy): the peak of the
- * pattern's radial profile (half-pixel rings) within `search` pixels of it,
- * interpolated by a parabola through the peak and its neighbours. A circle
- * drawn by hand is off by a pixel or so; at 20 px that is 5 % of the
- * calibration, the peak is good to a tenth of a pixel. Undefined when the
- * window holds no peak (the profile rises or falls across it).
+ * pattern's radial profile within `search` pixels of it. The profile is
+ * taken in half-pixel rings, smoothed over three of them (distances from a
+ * centre between pixels come in steps that leave alternate rings sparse),
+ * the straight line between the window's ends is taken off (the diffuse
+ * background slopes), and a parabola through the peak and its neighbours
+ * places it between rings. A circle drawn by hand is off by a pixel or so,
+ * 5 % of the calibration at 20 px; the peak is good to a few tenths.
+ * Undefined when the window holds no peak.
  */
 export function refineRingRadius(
   pattern: ArrayLike<number>,
@@ -79,15 +82,23 @@ export function refineRingRadius(
   const width = 0.5;
   const profile = radialProfile(pattern, rows, cols, cx, cy, { binWidth: width, maxRadius: radius + search + 2 * width });
   const middle = (k: number) => (k + 0.5) * width;
-  let best = -1;
-  for (let k = 0; k < profile.mean.length; k++) {
-    if (Math.abs(middle(k) - radius) > search || !Number.isFinite(profile.mean[k])) continue;
-    if (best < 0 || profile.mean[k] > profile.mean[best]) best = k;
+  const n = profile.mean.length;
+  // Ring sums and pixel counts smoothed together, so an empty ring takes its neighbours' mean.
+  const smooth = new Float64Array(n).fill(NaN);
+  for (let k = 1; k < n - 1; k++) {
+    const count = profile.count[k - 1] + 2 * profile.count[k] + profile.count[k + 1];
+    if (count > 0) smooth[k] = (profile.sum[k - 1] + 2 * profile.sum[k] + profile.sum[k + 1]) / count;
   }
-  if (best <= 0 || best >= profile.mean.length - 1) return undefined;
-  const [a, b, c] = [profile.mean[best - 1], profile.mean[best], profile.mean[best + 1]];
-  // A peak on the window's edge is the profile still rising: no ring there.
-  if (!(b >= a && b >= c) || Math.abs(middle(best) - radius) > search - width) return undefined;
+  const inside: number[] = [];
+  for (let k = 1; k < n - 1; k++) if (Math.abs(middle(k) - radius) <= search && Number.isFinite(smooth[k])) inside.push(k);
+  if (inside.length < 5) return undefined;
+  const [first, last] = [inside[0], inside[inside.length - 1]];
+  const line = (k: number) => smooth[first] + ((smooth[last] - smooth[first]) * (k - first)) / (last - first);
+  let best = -1;
+  for (const k of inside) if (best < 0 || smooth[k] - line(k) > smooth[best] - line(best)) best = k;
+  // A peak on the window's edge is the profile still rising or falling: no ring there.
+  if (best === first || best === last || !(smooth[best] - line(best) > 0)) return undefined;
+  const [a, b, c] = [smooth[best - 1] - line(best - 1), smooth[best] - line(best), smooth[best + 1] - line(best + 1)];
   const curvature = a - 2 * b + c;
   const shift = curvature < 0 ? (0.5 * (a - c)) / curvature : 0;
   return middle(best + shift);

@@ -169,6 +169,7 @@ export class Viewer {
       detector: () => this.#detector.shape,
       step: SY > 0 && SX > 0 ? [SY, SX] : undefined,
       maps: () => this.#comMaps(),
+      patternOverlay: () => this.pattern.overlay,
     });
     this.#comPanel.onPassChange = () => {
       if (isComView(this.#navMode.value)) void this.#computeCom();
@@ -272,7 +273,7 @@ export class Viewer {
       // Uncalibrated, the scale bar keeps the header's camera units; calibrated, Å⁻¹.
       if (c) this.pattern.setCalibration(c.perPixel, 'Å⁻¹');
       else if (dp) this.pattern.setCalibration(dp.scale, dp.units);
-      const shape = this.#detector.busy ? this.#detector.shape : this.#detector.shape;
+      const shape = this.#detector.shape;
       this.#detectorReadout.textContent = shape ? this.#describeDetector(shape) : '';
       this.#detectorInputs.show(shape, c);
       this.#drawProfile();
@@ -661,7 +662,12 @@ export class Viewer {
     const { cx, cy } = this.#profileCentre();
     const c = this.calibration.current;
     const units = c && { perPixel: c.perPixel, volts: this.calibration.volts };
-    drawProfile(this.#profileCanvas, radialProfile(this.#shownPattern.values, this.patternRows, this.patternCols, cx, cy), this.#profileLog.checked, units);
+    const profile = radialProfile(this.#shownPattern.values, this.patternRows, this.patternCols, cx, cy);
+    drawProfile(this.#profileCanvas, profile, this.#profileLog.checked, units);
+    // The canvas holds no text: its units and reach in words, for assistive technology (and tests).
+    const reach = profile.radius[profile.radius.length - 1];
+    this.#profileCanvas.setAttribute('aria-label', `radial profile about ${this.#profileCentre().what}, radius 0 to ${this.calibration.distance(reach)}`);
+    this.#profileCanvas.dataset.units = c ? 'Å⁻¹' : 'px';
   }
 
   #regionOf(shape: Shape | undefined): ScanRegion | undefined {

@@ -16,7 +16,8 @@ import { UsageError } from '../errors.js';
 import { displayOptions, outputKind, writeImages, type DisplayFlags, type NamedImage } from '../image-output.js';
 import { progressBar } from '../progress.js';
 import { warningPrinter } from '../warnings.js';
-import { diskOption, rectOption, type DetectorOption } from '../detector-options.js';
+import { diskDetectorOption, diskOption, rectOption, resolveDetector, type DetectorOption } from '../detector-options.js';
+import { patternScale } from '../pixel-size.js';
 import { numberOption } from '../numbers.js';
 import { comImages, parseComOutputs, type ComFlags } from '../com-options.js';
 import type { PartCommand, PartFlags } from './parts.js';
@@ -25,6 +26,8 @@ export interface AnalysisFlags extends DisplayFlags, PartFlags {
   output?: string;
   overwrite?: boolean;
   workers?: string;
+  /** Å⁻¹ per pattern pixel, or "header": for radii given in A-1 or mrad. */
+  pixelSize?: string;
 }
 
 /** A pattern-sized weight mask from a .npy file. */
@@ -49,7 +52,7 @@ async function maskFromFile(path: string, bf: Blockfile): Promise<Detector> {
   return { kind: 'mask', weights };
 }
 
-function workerCount(text: string | undefined): number {
+export function workerCount(text: string | undefined): number {
   if (text === undefined) return availableParallelism();
   return numberOption('--workers', text, { integer: true, min: 0 });
 }
@@ -161,7 +164,10 @@ export async function virtualCommand(
     file,
     flags,
     warn,
-    async (bf) => ({ virtual: await Promise.all(given.map((d) => (d.kind === 'mask-file' ? maskFromFile(d.path, bf) : d))) }),
+    async (bf) => {
+      const scale = patternScale(flags.pixelSize, bf, warn);
+      return { virtual: await Promise.all(given.map((d) => (d.kind === 'mask-file' ? maskFromFile(d.path, bf) : resolveDetector(d, scale)))) };
+    },
     async (result) => {
       const [rows, cols] = result.scanShape;
       return result.virtual.map((data, i) => ({ name: String(i + 1), data, rows, cols }));
@@ -172,7 +178,7 @@ export async function virtualCommand(
 
 export type PatternStatistic = 'sum' | 'mean' | 'max' | 'std';
 
-function parseRegion(text: string | undefined): ScanRegion | undefined {
+export function parseRegion(text: string | undefined): ScanRegion | undefined {
   if (text === undefined) return undefined;
   const count = text.split(',').length;
   if (count === 4) {
@@ -221,10 +227,7 @@ export async function comCommand(
     async (bf) => {
       let mask: Detector | undefined;
       if (flags.mask !== undefined) mask = await maskFromFile(flags.mask, bf);
-      if (flags.disk !== undefined) {
-        const [cx, cy, r] = diskOption('--disk', flags.disk);
-        mask = { kind: 'disk', cx, cy, r };
-      }
+      if (flags.disk !== undefined) mask = resolveDetector(diskDetectorOption('--disk', flags.disk), patternScale(flags.pixelSize, bf, warn));
       return { centerOfMass: { mask, threshold } };
     },
     async (result, bf) => comImages(result, bf, outputs, (line) => process.stdout.write(`${line}\n`)),

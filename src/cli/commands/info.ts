@@ -1,4 +1,5 @@
 /** `blo info FILE [--json]`: what a blockfile holds. */
+import { headerCalibration, reciprocalToMrad } from '../../crystal/calibration.js';
 import { openBlockfile } from '../../node/open.js';
 import type { Blockfile } from '../../reader/blockfile.js';
 import { progressBar } from '../progress.js';
@@ -62,6 +63,8 @@ export async function infoCommand(file: string, options: InfoOptions, out: (line
     const h = blockfile.header;
     const metadata = blockfile.metadata;
     const warnings = blockfile.warnings.map((w) => w.message);
+    // Only an estimate: ASTAR's nominal camera length and SDP are rarely exact; a ring of known d measures it.
+    const estimate = headerCalibration(h);
     if (options.json) {
       out(
         terminalJson({
@@ -74,6 +77,7 @@ export async function infoCommand(file: string, options: InfoOptions, out: (line
           metadata,
           original_metadata: blockfile.originalMetadata,
           frame_check: frameCheck,
+          reciprocal_calibration_estimate: estimate ? { per_pixel: estimate.perPixel, units: '1/Å per pixel', how: estimate.how } : null,
           warnings,
         }),
       );
@@ -94,6 +98,12 @@ export async function infoCommand(file: string, options: InfoOptions, out: (line
       ['Shape', `[${blockfile.squeezedShape.join(', ')}] ${blockfile.dtype}`],
       ['Beam energy', `${significant(tem.beam_energy)} kV`],
       ['Camera length', `${cameraLength(h.Camera_length)} (header ${h.Camera_length}, tenths of a mm)`],
+      [
+        'Reciprocal',
+        estimate
+          ? `≈ ${significant(estimate.perPixel, 4)} Å⁻¹ per pixel (${significant(reciprocalToMrad(estimate.perPixel, h.Beam_energy), 4)} mrad per pixel at ${significant(h.Beam_energy / 1000)} kV), an estimate ${estimate.how.replace(/^estimated /, '')}; measure it on a ring of known d-spacing for a calibration`
+          : 'no estimate (the header lacks SDP, camera length or beam energy)',
+      ],
       ['Rotation', `scan ${degrees(h.Scan_rotation)}, pattern ${degrees(h.DP_rotation)}`],
       ['Acquired', metadata.General.date ? `${metadata.General.date} ${metadata.General.time} UTC` : 'unknown'],
       ['Navigator', blockfile.layout.navigator === 'ok' ? 'stored VBF' : blockfile.layout.navigator === 'overlap' ? 'stored VBF (suspect: overlaps the frames)' : 'unavailable (outside the file)'],
