@@ -5,9 +5,8 @@
  * cancelled task stops without losing its worker. Everything bit-identical
  * to the single-threaded pass.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze, coarseToFine, type AnalysisPool } from '../src/analysis/engine.js';
 import { remoteAnalyze } from '../src/analysis/remote.js';
@@ -18,7 +17,7 @@ import { openBlockfile } from '../src/node/open.js';
 import { Blockfile } from '../src/reader/blockfile.js';
 import { BlobSource } from '../src/sources/blob.js';
 import { MemorySource } from '../src/sources/memory.js';
-import { CHROMIUM } from './helpers/browser.js';
+import { describeInBrowsers, sharedBrowsers, type TestBrowser, type TestPage } from './helpers/browsers.js';
 import { blo, tempDir } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 
@@ -147,21 +146,18 @@ describe('worker pools', () => {
   }, 60_000);
 });
 
-if (!CHROMIUM) console.warn('skipping the viewer analysis tests in Chromium: no chromium found');
+const browsers = sharedBrowsers();
+afterAll(() => browsers.close());
 
-describe.skipIf(!CHROMIUM)('the viewer through blo view, in Chromium', () => {
-  let browser: Browser;
+describeInBrowsers('the viewer through blo view', (entry) => {
+  let browser: TestBrowser;
   beforeAll(async () => {
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await browsers.get(entry);
   }, 60_000);
-  afterAll(() => browser?.close());
 
   it('shows the virtual image the server computed, equal to the library', async () => {
     const server = await dist.startViewServer(file, { viewerDir: join(REPO_ROOT, 'dist', 'viewer'), workers: 2 });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
     try {
       await page.goto(server.url);
       await expect.poll(() => page.getByTestId('pattern-label').textContent()).toBe('pattern at x 24 y 20');
@@ -184,7 +180,7 @@ describe.skipIf(!CHROMIUM)('the viewer through blo view, in Chromium', () => {
       });
       expect(pixels).toEqual(Array.from(renderRgba(expected, {}).rgba));
       await page.screenshot({ path: join(ARTIFACTS, 'viewer-served-virtual.png') });
-      expect(errors).toEqual([]);
+      expect(page.pageErrors).toEqual([]);
     } finally {
       await page.close();
       await server.close();
@@ -192,22 +188,19 @@ describe.skipIf(!CHROMIUM)('the viewer through blo view, in Chromium', () => {
   }, 60_000);
 });
 
-describe.skipIf(!CHROMIUM)('the viewer live, in Chromium', () => {
-  let browser: Browser;
+describeInBrowsers('the viewer live', (entry) => {
+  let browser: TestBrowser;
   const medium = join(dir, 'medium.blo');
   beforeAll(async () => {
-    const made = blo('demo', medium, '--scan', '160x192', '--size', '64', '--seed', '4');
-    if (made.status !== 0) throw new Error(made.stderr);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    // Made for the first browser.
+    const made = existsSync(medium) ? undefined : blo('demo', medium, '--scan', '160x192', '--size', '64', '--seed', '4');
+    if (made && made.status !== 0) throw new Error(made.stderr);
+    browser = await browsers.get(entry);
   }, 60_000);
-  afterAll(() => browser?.close());
 
   it('fills the image in while a pass runs, follows a dragged detector from the preview, and agrees with the overlay after Cancel', async () => {
     const server = await dist.startViewServer(medium, { viewerDir: join(REPO_ROOT, 'dist', 'viewer'), workers: 2 });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
     const bf = await openBlockfile(medium);
     try {
       await page.goto(server.url.replace(/&file=.*/, ''));
@@ -275,7 +268,7 @@ describe.skipIf(!CHROMIUM)('the viewer live, in Chromium', () => {
         return Array.from(cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data);
       });
       expect(held).toEqual(Array.from(renderRgba(rect, {}).rgba));
-      expect(errors).toEqual([]);
+      expect(page.pageErrors).toEqual([]);
     } finally {
       await bf.close();
       await page.close();
@@ -284,15 +277,13 @@ describe.skipIf(!CHROMIUM)('the viewer live, in Chromium', () => {
   }, 120_000);
 });
 
-describe.skipIf(!CHROMIUM)('the view in the URL, and aria-busy, in Chromium', () => {
-  let browser: Browser;
+describeInBrowsers('the view in the URL, and aria-busy', (entry) => {
+  let browser: TestBrowser;
   beforeAll(async () => {
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await browsers.get(entry);
   }, 60_000);
-  afterAll(() => browser?.close());
 
-  const canvas = (page: import('playwright-core').Page) =>
+  const canvas = (page: TestPage) =>
     page.evaluate(() => {
       const c = document.querySelector('[data-testid="navigator-canvas"]') as HTMLCanvasElement;
       return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
@@ -301,8 +292,6 @@ describe.skipIf(!CHROMIUM)('the view in the URL, and aria-busy, in Chromium', ()
   it('a link reopens the view for whichever file is opened, busy while it is computed', async () => {
     const server = await dist.startViewServer(file, { viewerDir: join(REPO_ROOT, 'dist', 'viewer'), workers: 2 });
     const page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
     const bf = await openBlockfile(file);
     try {
       // Before a file is picked.
@@ -335,7 +324,6 @@ describe.skipIf(!CHROMIUM)('the view in the URL, and aria-busy, in Chromium', ()
 
       // Through blo view, with the view in the link; what cannot be read is said.
       const served = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      served.on('pageerror', (e) => errors.push(String(e)));
       await served.goto(`${server.url}#virtual=annulus:31.5,31.5,10,20&show=virtual&bogus=1`);
       await expect.poll(() => served.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toBe('virtual image: annulus cx 31.5 cy 31.5 r1 10 r2 20');
       await expect.poll(() => served.getByTestId('navigator-view-root').getAttribute('aria-busy')).toBe('false');
@@ -346,7 +334,7 @@ describe.skipIf(!CHROMIUM)('the view in the URL, and aria-busy, in Chromium', ()
       await served.evaluate(() => (location.hash = '#show=com-y'));
       await expect.poll(() => served.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toBe('centre of mass y (pixels)');
       await served.close();
-      expect(errors).toEqual([]);
+      expect([...page.pageErrors, ...served.pageErrors]).toEqual([]);
     } finally {
       await bf.close();
       await page.close();
@@ -355,23 +343,19 @@ describe.skipIf(!CHROMIUM)('the view in the URL, and aria-busy, in Chromium', ()
   }, 120_000);
 });
 
-describe.skipIf(!CHROMIUM)('what the audit found, in Chromium', () => {
-  let browser: Browser;
+describeInBrowsers('what the audit found', (entry) => {
+  let browser: TestBrowser;
   const flat = join(dir, 'flat.blo');
   beforeAll(async () => {
     // blo demo's defaults store a constant VBF.
-    const made = blo('demo', flat);
-    if (made.status !== 0) throw new Error(made.stderr);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const made = existsSync(flat) ? undefined : blo('demo', flat);
+    if (made && made.status !== 0) throw new Error(made.stderr);
+    browser = await browsers.get(entry);
   }, 60_000);
-  afterAll(() => browser?.close());
 
   it('opens on the mean intensity when the stored VBF is constant, ignores clicks, removes detectors, keeps them on the pattern', async () => {
     const server = await dist.startViewServer(flat, { viewerDir: join(REPO_ROOT, 'dist', 'viewer'), workers: 2 });
     const page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
     try {
       await page.goto(server.url);
       await expect.poll(() => page.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toBe('mean intensity of each pattern');
@@ -408,7 +392,7 @@ describe.skipIf(!CHROMIUM)('what the audit found, in Chromium', () => {
       await expect.poll(() => page.getByTestId('detector').textContent()).toBe('disk cx 40 cy 40 r 5');
       await page.getByTestId('detector-none').click();
       expect(await page.getByTestId('detector').textContent()).toBe('');
-      expect(errors).toEqual([]);
+      expect(page.pageErrors).toEqual([]);
     } finally {
       await page.close();
       await server.close();

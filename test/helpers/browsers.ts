@@ -47,6 +47,26 @@ export function describeInBrowsers(title: string, body: (browser: BrowserEntry) 
   for (const b of browsers) describe.skipIf(!b.path)(`${title} in ${b.name}`, () => body(b));
 }
 
+/**
+ * One launch of each browser for a whole test file, however many describe
+ * blocks use it (a Firefox start takes seconds); close() in the file's afterAll.
+ */
+export function sharedBrowsers(): { get(entry: BrowserEntry): Promise<TestBrowser>; close(): Promise<void> } {
+  const launched = new Map<BrowserName, Promise<TestBrowser>>();
+  return {
+    get(entry) {
+      let browser = launched.get(entry.name);
+      if (!browser) launched.set(entry.name, (browser = launchBrowser(entry)));
+      return browser;
+    },
+    async close() {
+      const all = [...launched.values()];
+      launched.clear();
+      await Promise.all(all.map(async (b) => (await b.catch(() => undefined))?.close()));
+    },
+  };
+}
+
 export interface Box {
   x: number;
   y: number;
