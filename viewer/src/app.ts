@@ -121,6 +121,8 @@ export class Viewer {
   #pinned = false;
   #frameRequest = 0;
   #jobs = new Map<string, AbortController>();
+  /** Passes asked for so far: a newer one's tasks go to the workers before an older one's (which resume after). */
+  #passes = 0;
   #shownPattern: { values: ArrayLike<number>; label: string } | undefined;
 
   constructor(bf: Blockfile, status: { text: HTMLElement; progress: HTMLProgressElement; cancel: HTMLButtonElement }, options: { remote?: string } = {}) {
@@ -545,7 +547,11 @@ export class Viewer {
     const panel = document.getElementById('navigator-panel')!;
     panel.dataset.preview = 'reading';
     try {
-      this.#preview = await readPreview(this.bf, this.scanRows, this.scanCols, this.#previewAbort.signal);
+      // Paused while a pass other than the opening mean runs: on 2 cores its reads would slow that pass.
+      const idle = async () => {
+        while ([...this.#jobs.keys()].some((k) => k !== 'mean')) await new Promise((r) => setTimeout(r, 100));
+      };
+      this.#preview = await readPreview(this.bf, this.scanRows, this.scanCols, this.#previewAbort.signal, idle);
       panel.dataset.preview = `every ${this.#preview.step}`;
     } catch {
       panel.dataset.preview = 'none';
@@ -663,7 +669,7 @@ export class Viewer {
     const c = this.calibration.current;
     const units = c && { perPixel: c.perPixel, volts: this.calibration.volts };
     const profile = radialProfile(this.#shownPattern.values, this.patternRows, this.patternCols, cx, cy);
-    drawProfile(this.#profileCanvas, profile, this.#profileLog.checked, units);
+    drawProfile(this.#profileCanvas, profile, this.#profileLog.checked, units, this.#profileMarks);
     // The canvas holds no text: its units and reach in words, for assistive technology (and tests).
     const reach = profile.radius[profile.radius.length - 1];
     this.#profileCanvas.setAttribute('aria-label', `radial profile about ${this.#profileCentre().what}, radius 0 to ${this.calibration.distance(reach)}`);
@@ -828,6 +834,7 @@ export class Viewer {
             // What the workers keep (read in the background, see #warm) is read from memory, not the File.
             cacheBytes: cacheBudget(),
             cacheFill: false,
+            priority: ++this.#passes,
           });
       this.#setStatus(`${label}: ${format((performance.now() - started) / 1000)} s`);
       return result;

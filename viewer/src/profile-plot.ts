@@ -10,6 +10,14 @@ export interface ProfilePlotOptions {
   theme?: 'screen' | 'paper';
   /** Font size in canvas pixels. */
   font?: number;
+  /** Radii (pattern pixels) marked by dashed lines, e.g. a phase's rings. */
+  marks?: readonly ProfileMark[];
+}
+
+export interface ProfileMark {
+  r: number;
+  label: string;
+  colour: string;
 }
 
 /** Ticks for log10(1 + mean): at the powers of ten where there are two or more, else round values of the log. */
@@ -97,14 +105,35 @@ export function plotProfile(ctx: CanvasRenderingContext2D, width: number, height
     pen = true;
   });
   ctx.stroke();
+  // The marks, labelled at the top; labels that would overlap the previous one are left out.
+  ctx.save();
+  ctx.setLineDash([font * 0.4, font * 0.3]);
+  ctx.lineWidth = Math.max(1, font / 10);
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'top';
+  let lastLabel = -Infinity;
+  for (const m of options.marks ?? []) {
+    const x = px(m.r * scale);
+    if (!(x >= left && x <= left + w)) continue;
+    ctx.strokeStyle = ctx.fillStyle = m.colour;
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, top + h);
+    ctx.stroke();
+    if (x - lastLabel > ctx.measureText(m.label).width + font * 0.6) {
+      ctx.fillText(m.label, x + font * 0.2, top + font * 0.2);
+      lastLabel = x;
+    }
+  }
+  ctx.restore();
   return [left, top, w, h];
 }
 
 /** The profile on the page's canvas, at the device's resolution; radii in Å⁻¹ once calibrated. */
-export function drawProfile(canvas: HTMLCanvasElement, profile: RadialProfile, log: boolean, calibration?: { perPixel: number; volts?: number }): void {
+export function drawProfile(canvas: HTMLCanvasElement, profile: RadialProfile, log: boolean, calibration?: { perPixel: number; volts?: number }, marks?: readonly ProfileMark[]): void {
   const dpr = globalThis.devicePixelRatio || 1;
   const width = (canvas.width = Math.round((canvas.clientWidth || 300) * dpr));
   const height = (canvas.height = Math.round((canvas.clientHeight || 140) * dpr));
   const pixel = calibration ? { size: calibration.perPixel, units: 'Å⁻¹' } : undefined;
-  plotProfile(canvas.getContext('2d')!, width, height, profile, { log, pixel, font: 10 * dpr });
+  plotProfile(canvas.getContext('2d')!, width, height, profile, { log, pixel, font: 10 * dpr, marks });
 }

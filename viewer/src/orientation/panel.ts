@@ -139,7 +139,7 @@ export class OrientationPanel {
     const ringBar = element('label', { class: 'toolbar' });
     this.#rings = element('input', { type: 'checkbox', checked: '', 'data-testid': 'phase-rings' });
     this.#rings.addEventListener('change', () => this.#drawRings());
-    ringBar.append(this.#rings, element('span', { class: 'label' }, "the phases' rings on the pattern and the radial profile"));
+    ringBar.append(this.#rings, element('span', { class: 'label' }, 'rings on the pattern and profile'));
     setup.append(this.#calibration, ringBar);
 
     setup.append(element('h3', {}, 'Index'));
@@ -358,15 +358,17 @@ export class OrientationPanel {
       const [cx, cy] = this.#host.profileCentre();
       this.#phases.forEach((p, i) => {
         const colour = css(phaseColour(i + 1));
-        for (const ring of this.#ringRadii(p.phase, c.perPixel)) {
+        this.#ringRadii(p.phase, c.perPixel).forEach((ring, k) => {
           marks.push({ ...ring, colour });
           const circle = svg('circle', { cx, cy, r: ring.r, class: 'ring' });
           circle.style.stroke = colour;
-          const text = svg('text', { x: cx + ring.r * Math.SQRT1_2 + 1, y: cy - ring.r * Math.SQRT1_2 - 1, class: 'ring-label' });
+          // Labels spread over the upper right quarter, so that close rings' do not overlap.
+          const angle = (-Math.PI / 2) * (0.15 + 0.7 * ((k * 0.38) % 1));
+          const text = svg('text', { x: cx + ring.r * Math.cos(angle) + 0.5, y: cy + ring.r * Math.sin(angle) - 0.5, class: 'ring-label' });
           text.style.fill = colour;
           text.textContent = ring.label;
           this.#ringLayer.append(circle, text);
-        }
+        });
       });
     }
     this.#host.setProfileMarks(marks);
