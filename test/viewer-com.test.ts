@@ -91,6 +91,8 @@ describeInBrowsers('viewer centre of mass', (entry) => {
     expect(await pixels()).toEqual(Array.from(renderRgba(expected.magnitude, {}).rgba));
     expect(await page.getByTestId('com-threshold').inputValue()).toBe('4');
     expect(await page.getByTestId('com-rotation').inputValue()).toBe('30');
+    // The mask is outlined on the pattern.
+    expect(await page.getByTestId('com-mask-outline').getAttribute('class')).toBe('com-mask');
     // The magnitude is the swirl's: K times the distance from the scan centre (to the 4 digits shown).
     expect(await valueAt(15, 5)).toBeCloseTo(K * Math.hypot(7.5, 0.5), 3);
   }, 60_000);
@@ -151,6 +153,17 @@ describeInBrowsers('viewer centre of mass', (entry) => {
     await bf.close();
     expect(await pixels()).toEqual(Array.from(renderRgba(plain.x, {}).rgba));
     expect(await page.evaluate(() => location.hash)).not.toMatch(/comthreshold|commask/);
+    expect(await page.evaluate(() => document.querySelectorAll('[data-testid="com-mask-outline"]').length)).toBe(0);
+    // The mask from the detector drawn (here given by the link).
+    await page.evaluate(() => {
+      location.hash = '#virtual=disk:15.5,15.5,14&show=com-x';
+    });
+    await expect.poll(() => page.getByTestId('detector').textContent()).toMatch(/^disk cx 15.5 cy 15.5 r 14/);
+    await page.getByTestId('com-mask').selectOption('detector');
+    await type('com-threshold', '4');
+    await expect.poll(label, { timeout: 30_000 }).toMatch(/^centre of mass x \(pattern pixels\); threshold 4, inside disk cx 15.5 cy 15.5 r 14$/);
+    await expect.poll(() => page.getByTestId('navigator-view-root').getAttribute('aria-busy')).toBe('false');
+    expect(await pixels()).toEqual(Array.from(renderRgba(maps.x, {}).rgba));
     expect(page.pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -51,8 +51,40 @@ export interface ComImage {
   rgba?: Uint8ClampedArray;
 }
 
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** The outline of a mask on the pattern's overlay (pixel coordinates), in its own colour so as not to be taken for the detector. */
+function outline(shape: Shape): SVGGElement {
+  const group = document.createElementNS(SVG, 'g');
+  group.setAttribute('class', 'com-mask');
+  group.setAttribute('data-testid', 'com-mask-outline');
+  const add = (tag: 'circle' | 'rect', attrs: Record<string, number>) => {
+    const el = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+    group.append(el);
+  };
+  switch (shape.kind) {
+    case 'disk':
+      add('circle', { cx: shape.cx, cy: shape.cy, r: shape.r });
+      break;
+    case 'annulus':
+      add('circle', { cx: shape.cx, cy: shape.cy, r: shape.r1 });
+      add('circle', { cx: shape.cx, cy: shape.cy, r: shape.r2 });
+      break;
+    case 'rect':
+      // Pixels x0 … x1 − 1: their edges.
+      add('rect', { x: shape.x0 - 0.5, y: shape.y0 - 0.5, width: shape.x1 - shape.x0, height: shape.y1 - shape.y0 });
+      break;
+    case 'point':
+      add('rect', { x: shape.x - 0.5, y: shape.y - 0.5, width: 1, height: 1 });
+      break;
+  }
+  return group;
+}
+
 export class ComPanel {
-  readonly root: HTMLElement;
+  /** A fold under the scan image, opened when a centre-of-mass view is shown (it keeps the page short otherwise). */
+  readonly root: HTMLDetailsElement;
   readonly settings: ComSettings = { rotation: 0, flip: false };
   /** Threshold or mask changed: the maps must be computed again. */
   onPassChange: (() => void) | undefined;
@@ -76,13 +108,23 @@ export class ComPanel {
 
   constructor(
     parent: HTMLElement,
-    options: { rows: number; cols: number; detector: () => Shape | undefined; step: [number, number] | undefined; maps: () => ComMaps | undefined },
+    options: {
+      rows: number;
+      cols: number;
+      detector: () => Shape | undefined;
+      step: [number, number] | undefined;
+      maps: () => ComMaps | undefined;
+      /** Where the mask is outlined: the pattern's overlay. */
+      patternOverlay: () => SVGSVGElement;
+    },
   ) {
+    this.#patternOverlay = options.patternOverlay;
     this.#shape = [options.rows, options.cols];
     this.#currentDetector = options.detector;
     this.#step = options.step;
     this.#maps = options.maps;
-    this.root = element('div', { class: 'com-panel', 'data-testid': 'com-panel' });
+    this.root = element('details', { class: 'com-panel', 'data-testid': 'com-panel' });
+    this.root.append(element('summary', {}, 'centre of mass'));
     const pass = element('div', { class: 'toolbar' });
     this.#threshold = element('input', { type: 'number', step: 'any', placeholder: 'none', title: 'pixels below this value count as zero', 'data-testid': 'com-threshold' });
     this.#threshold.addEventListener('change', () => {
@@ -107,7 +149,7 @@ export class ComPanel {
       this.onPassChange?.();
     });
     this.#maskText = element('span', { class: 'label', 'data-testid': 'com-mask-text' });
-    pass.append(element('span', { class: 'label' }, 'centre of mass: threshold'), this.#threshold, element('span', { class: 'label' }, 'pixels'), this.#mask, this.#maskText);
+    pass.append(element('span', { class: 'label' }, 'threshold'), this.#threshold, element('span', { class: 'label' }, 'pixels'), this.#mask, this.#maskText);
 
     const axes = element('div', { class: 'toolbar' });
     this.#rotation = element('input', { type: 'number', step: 'any', value: '0', title: 'rotation from pattern to scan axes, degrees (clockwise on screen)', 'data-testid': 'com-rotation' });
@@ -152,6 +194,7 @@ export class ComPanel {
 
   /** Sets everything from a link, without starting anything. */
   set(settings: Partial<ComSettings>): void {
+    this.root.open = true;
     if (settings.rotation !== undefined) {
       this.settings.rotation = settings.rotation;
       this.#rotation.value = String(settings.rotation);
@@ -167,7 +210,13 @@ export class ComPanel {
     }
   }
 
+  readonly #patternOverlay: () => SVGSVGElement;
+  #outline: SVGGElement | undefined;
+
   #showMask(): void {
+    this.#outline?.remove();
+    this.#outline = this.settings.mask && outline(this.settings.mask);
+    if (this.#outline) this.#patternOverlay().append(this.#outline);
     this.#mask.value = this.settings.mask ? 'detector' : 'all';
     this.#maskText.textContent = this.settings.mask ? describeShape(this.settings.mask) : '';
     this.#note.textContent = '';
@@ -195,6 +244,7 @@ export class ComPanel {
   image(view: ComView, maps: ComMaps): ComImage {
     const [rows, cols] = this.#shape;
     this.#key.hidden = view !== 'com-direction';
+    this.root.open = true;
     if (view === 'com-x' || view === 'com-y') return { values: maps[view === 'com-x' ? 'x' : 'y'], label: `centre of mass ${view.slice(4)} (pattern pixels)${this.#passText()}` };
     const { rotation, flip } = this.settings;
     if (!this.#fields || this.#fields.maps !== maps || this.#fields.rotation !== rotation || this.#fields.flip !== flip) {
