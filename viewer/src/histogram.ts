@@ -136,6 +136,8 @@ export class HistogramControl {
     ctx.fillRect(x1, 0, width - x1, height);
     ctx.fillStyle = '#4fc3f7';
     for (const x of [x0, x1]) ctx.fillRect(Math.min(width - 2 * dpr, Math.max(0, x - dpr)), 0, 2 * dpr, height);
+    // Where the limits are (CSS pixels from the left) and their values: for tests and tools.
     canvas.dataset.limits = `${x0 / dpr},${x1 / dpr}`;
+    canvas.dataset.range = `${this.#range[0]},${this.#range[1]}`;
   }
 }
