@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { colourWheel, comFields, toScanAxes } from '../src/analysis/com-fields.js';
 import { analyze } from '../src/analysis/engine.js';
 import type { CenterOfMassOptions } from '../src/analysis/request.js';
@@ -17,6 +17,7 @@ import { describeInBrowsers, launchBrowser, type TestBrowser, type TestPage } fr
 import { tempDir } from './helpers/cli.js';
 import { comFieldFile } from './helpers/com-field.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
+import { formatHash, parseHash } from '../viewer/src/hash.js';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const VIEWER = join(REPO_ROOT, 'dist', 'viewer');
@@ -43,6 +44,20 @@ beforeAll(async () => {
   await bf.close();
 });
 afterAll(() => cleanup());
+
+describe('the centre of mass in the link', () => {
+  it('reads and writes rotation, flip, threshold, mask and the new views; names what it cannot read', () => {
+    const { state, ignored } = parseHash('#show=com-curl&comrot=-12.5&comflip=1&comthreshold=4&commask=annulus:15.5,15.5,3,14');
+    expect(ignored).toEqual([]);
+    expect(state).toEqual({ show: 'com-curl', com: { rotation: -12.5, flip: true, threshold: 4, mask: { kind: 'annulus', cx: 15.5, cy: 15.5, r1: 3, r2: 14 } } });
+    expect(formatHash(state)).toBe('#show=com-curl&comrot=-12.5&comflip=1&comthreshold=4&commask=annulus:15.5,15.5,3,14');
+    // Defaults are left out.
+    expect(formatHash({ com: { rotation: 0, flip: false } })).toBe('');
+    const bad = parseHash('#comrot=ten&comflip=yes&comthreshold=&commask=disk:1,2&show=com-speed');
+    expect(bad.ignored).toEqual(['comrot=ten', 'comflip=yes', 'comthreshold=', 'commask=disk:1,2', 'show=com-speed']);
+    expect(bad.state).toEqual({});
+  });
+});
 
 describeInBrowsers('viewer centre of mass', (entry) => {
   let browser: TestBrowser;
