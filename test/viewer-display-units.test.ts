@@ -20,6 +20,7 @@ import { figureWidth } from '../viewer/src/panel-exports.js';
 import { tempDir } from './helpers/cli.js';
 import { pythonModule, PYTHON } from './helpers/python.js';
 import { spawnSync } from 'node:child_process';
+import { displayOptions } from '../src/cli/image-output.js';
 
 describe('ticks', () => {
   it('linear colour bars get round values, evenly placed, within the range', () => {
@@ -190,5 +191,17 @@ with tifffile.TiffFile(sys.argv[1]) as t:
     } finally {
       cleanup();
     }
+  });
+});
+
+describe('the CLI\'s --gamma', () => {
+  it('is --scale gamma:G, alone or with --scale gamma; other scales or another G are refused', () => {
+    expect(displayOptions({ gamma: '0.3' })).toEqual({ scale: 'gamma', gamma: 0.3 });
+    expect(displayOptions({ gamma: '2', scale: 'gamma' })).toEqual({ scale: 'gamma', gamma: 2 });
+    expect(displayOptions({ scale: 'gamma:0.7' })).toEqual({ scale: 'gamma', gamma: 0.7 });
+    expect(() => displayOptions({ gamma: '0' })).toThrow(/--gamma must be a number above 0/);
+    expect(() => displayOptions({ gamma: 'x' })).toThrow(/--gamma must be a number above 0/);
+    expect(() => displayOptions({ gamma: '2', scale: 'log' })).toThrow(/not --scale log/);
+    expect(() => displayOptions({ gamma: '2', scale: 'gamma:0.5' })).toThrow(/disagree/);
   });
 });

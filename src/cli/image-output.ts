@@ -21,6 +21,8 @@ export interface NamedImage {
 export interface DisplayFlags {
   cmap?: string;
   scale?: string;
+  /** The gamma exponent alone: `--gamma G` is `--scale gamma:G`. */
+  gamma?: string;
   percentiles?: string;
 }
 
@@ -30,6 +32,12 @@ export function outputKind(path: string): 'npy' | 'tiff' | 'png' {
   const ext = extname(path).slice(1).toLowerCase();
   if (!IMAGE_EXTENSIONS.includes(ext)) throw new UsageError(`cannot write ${path}: use a .npy, .tiff or .png file`);
   return ext === 'tif' ? 'tiff' : (ext as 'npy' | 'tiff' | 'png');
+}
+
+/** The G of `--scale gamma:G`, if given. */
+function scaleGamma(scale: string | undefined): number | undefined {
+  const m = /^gamma:([\d.]+)$/.exec(scale ?? '');
+  return m ? Number(m[1]) : undefined;
 }
 
 export function displayOptions(flags: DisplayFlags): DisplayOptions {
@@ -43,6 +51,14 @@ export function displayOptions(flags: DisplayFlags): DisplayOptions {
     if (!m || (m[2] !== undefined && !(Number(m[2]) > 0))) throw new UsageError(`--scale must be linear, log, gamma or gamma:G, got "${flags.scale}"`);
     options.scale = m[1] as DisplayOptions['scale'];
     if (m[2] !== undefined) options.gamma = Number(m[2]);
+  }
+  if (flags.gamma !== undefined) {
+    const g = Number(flags.gamma);
+    if (!(g > 0) || !Number.isFinite(g) || flags.gamma.trim() === '') throw new UsageError(`--gamma must be a number above 0, got "${flags.gamma}"`);
+    if (options.scale && options.scale !== 'gamma') throw new UsageError(`--gamma goes with --scale gamma (or alone), not --scale ${options.scale}`);
+    if (scaleGamma(flags.scale) !== undefined && scaleGamma(flags.scale) !== g) throw new UsageError(`--gamma ${flags.gamma} and --scale ${flags.scale} disagree`);
+    options.scale = 'gamma';
+    options.gamma = g;
   }
   if (flags.percentiles !== undefined) {
     const p = flags.percentiles.split(',').map((v) => (v.trim() === '' ? NaN : Number(v)));

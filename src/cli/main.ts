@@ -91,6 +91,7 @@ function withAnalysisOptions(command: Command): Command {
     .option('-o, --output <file>', 'OUT.npy, OUT.tiff or OUT.png (RESULTS.zarr with --part or --slurm)')
     .option('--cmap <name>', 'PNG colour map: gray, viridis, inferno, magma, cividis (default gray)')
     .option('--scale <how>', 'PNG intensity scale: linear, log, gamma or gamma:G (default linear)')
+    .option('--gamma <g>', 'PNG gamma exponent: --gamma G is --scale gamma:G')
     .option('--percentiles <lo,hi>', 'PNG contrast: clip to these percentiles (default 0.5,99.5)')
     .option('--workers <n>', 'worker threads (default: one per core; 0 or 1 runs in this thread)')
     .option('--overwrite', 'replace existing output files');
@@ -138,6 +139,7 @@ export function buildProgram(): Command {
     .option('--every <n>', 'for --png montage: every n-th scan position (default: fit 4096 pixels)')
     .option('--cmap <name>', 'for .png output: gray, viridis, inferno, magma, cividis')
     .option('--scale <how>', 'for .png output: linear, log, gamma or gamma:G')
+    .option('--gamma <g>', 'PNG gamma exponent: --gamma G is --scale gamma:G')
     .option('--percentiles <lo,hi>', 'for .png output: contrast clip (default 0.5,99.5)')
     .option('--overwrite', 'replace an existing output file')
     .action((input: string, output: string, options: ConvertOptions) => import('./commands/convert.js').then((m) => m.convertCommand(input, output, options, warn)));
@@ -270,6 +272,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the reflections: { reflections: [{ hkl, x, y, intensity, f2 }] }')
     .option('--cmap <name>', 'PNG colour map: gray, viridis, inferno, magma, cividis (default gray)')
     .option('--scale <how>', 'PNG intensity scale: linear, log, gamma or gamma:G (default gamma:0.5)')
+    .option('--gamma <g>', 'PNG gamma exponent: --gamma G is --scale gamma:G')
     .option('--percentiles <lo,hi>', 'PNG contrast clip (default 0,100)')
     .option('--overwrite', 'replace an existing output file')
     .action((file: string, options: SimulateFlags) => import('./commands/crystal.js').then((m) => m.simulateCommand(file, options, out)));
