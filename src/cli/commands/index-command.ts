@@ -6,20 +6,17 @@ import { encode } from 'fast-png';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
-import { formatCtf } from '../../crystal/ctf.js';
 import type { Phase } from '../../crystal/phase.js';
-import { formatAng } from '../../indexing/ang.js';
-import { indexOrientations, libraryOptionsFor, scanShapeOf, type IndexOptions, type OrientationMap, type ScanRect } from '../../indexing/engine.js';
+import { indexOrientations, libraryOptionsFor, scanShapeOf, type IndexOptions, type ScanRect } from '../../indexing/engine.js';
 import { buildLibrary, librarySize } from '../../indexing/library.js';
 import { createIndexMaps } from '../../indexing/match.js';
 import type { Blockfile } from '../../reader/blockfile.js';
 import { ipfColours, ipfKey, IPF_LAUE_GROUPS } from '../../indexing/ipf.js';
+import { NPY_COLUMNS, orientationAng, orientationCtf, orientationNpy, phaseColour, type IndexedMap, type MapSource } from '../../indexing/outputs.js';
 import { checkTarget, writeFileAtomically } from '../../node/atomic-file.js';
 import { createNodeAnalysisPool } from '../../node/analysis-pool.js';
 import { loadPhase, phaseFromCif } from '../../node/crystal.js';
 import { openBlockfile } from '../../node/open.js';
-import { encodeNpyHeader } from '../../npy/npy.js';
-import { concat } from '../image-output.js';
 import { UsageError } from '../errors.js';
 import { numberList, numberOption } from '../numbers.js';
 import { progressBar } from '../progress.js';
@@ -53,34 +50,6 @@ function kindOf(path: string): Kind {
   return ext as Kind;
 }
 
-/** Columns of the .npy output, in order. */
-export const NPY_COLUMNS = ['phase', 'phi1', 'Phi', 'phi2', 'correlation', 'reliability', 'phase_reliability', 'spots', 'center_x', 'center_y'];
-
-/** What the outputs are written from: an index run's maps, or the same read back from a results store. */
-export type IndexedMap = Pick<OrientationMap, 'scanShape' | 'voltage' | 'phase' | 'euler' | 'quaternion' | 'correlation' | 'reliability' | 'phaseReliability' | 'spots' | 'center'>;
-
-function npyBytes(map: IndexedMap): Uint8Array {
-  const [ny, nx] = map.scanShape;
-  const k = NPY_COLUMNS.length;
-  const values = new Float64Array(nx * ny * k);
-  for (let i = 0; i < nx * ny; i++) {
-    const row = [
-      map.phase[i],
-      map.euler[3 * i],
-      map.euler[3 * i + 1],
-      map.euler[3 * i + 2],
-      map.correlation[i],
-      map.reliability[i],
-      map.phaseReliability[i],
-      map.spots[i],
-      map.center[2 * i],
-      map.center[2 * i + 1],
-    ];
-    values.set(row, i * k);
-  }
-  return concat(encodeNpyHeader('float64', [ny, nx, k]), new Uint8Array(values.buffer));
-}
-
 /** Nearest-neighbour enlargement of an RGB image. */
 function enlarge(rgb: Uint8Array, width: number, height: number, factor: number): Uint8Array {
   const out = new Uint8Array(3 * width * height * factor * factor);
@@ -93,11 +62,6 @@ function enlarge(rgb: Uint8Array, width: number, height: number, factor: number)
   }
   return out;
 }
-
-/** Distinct colours of phases 1, 2, … (0, not indexed, is black). */
-const PHASE_COLOURS: [number, number, number][] = [
-  [230, 75, 53], [77, 187, 213], [0, 160, 135], [60, 84, 136], [243, 155, 127], [132, 145, 180], [145, 209, 194], [220, 0, 0],
-];
 
 /** The PNGs: the IPF map with one key per Laue group beside it, the phase map and the reliability map. */
 function pngFiles(output: string, map: IndexedMap, phases: Phase[], axis: 0 | 1 | 2): [string, Uint8Array][] {
@@ -123,7 +87,7 @@ function pngFiles(output: string, map: IndexedMap, phases: Phase[], axis: 0 | 1 
   const reliability = new Uint8Array(nx * ny);
   for (let i = 0; i < nx * ny; i++) {
     const p = map.phase[i];
-    if (p > 0) phaseRgb.set(PHASE_COLOURS[(p - 1) % PHASE_COLOURS.length], 3 * i);
+    phaseRgb.set(phaseColour(p), 3 * i);
     reliability[i] = p > 0 ? Math.round(Math.max(0, Math.min(100, map.reliability[i])) * 2.55) : 0;
   }
   const grey = new Uint8Array(mapW * mapH);
@@ -136,52 +100,26 @@ function pngFiles(output: string, map: IndexedMap, phases: Phase[], axis: 0 | 1 
   ];
 }
 
-/** Where the outputs are written from: the scanned file's name and scan steps. */
-interface OutputContext {
-  project: string;
-  SX: number;
-  SY: number;
+/** Where the outputs are written from: the scanned file's name and scan steps, and the IPF map's axis. */
+interface OutputContext extends MapSource {
   axis: 0 | 1 | 2;
 }
 
 /** The files the outputs hold, in order: .ctf, .ang, .npy and the PNGs (three per .png). */
 export function indexOutputFiles(outputs: readonly string[], map: IndexedMap, phases: Phase[], context: OutputContext): [string, Uint8Array][] {
-  const [ny, nx] = map.scanShape;
-  const step = (nm: number) => (nm > 0 ? nm / 1000 : 0.01);
-  const files: [string, Uint8Array | string][] = [];
-  for (const output of outputs) {
+  const text = (t: string) => new TextEncoder().encode(t);
+  return outputs.flatMap((output): [string, Uint8Array][] => {
     switch (kindOf(output)) {
       case 'ctf':
-        files.push([
-          output,
-          formatCtf({
-            project: context.project,
-            nx,
-            ny,
-            xStep: step(context.SX),
-            yStep: step(context.SY),
-            voltage: map.voltage,
-            phases,
-            phase: map.phase,
-            euler: map.euler,
-            bands: map.spots,
-            bc: Array.from(map.correlation, (c) => Math.min(255, Math.round(255 * c))),
-            bs: map.reliability,
-          }),
-        ]);
-        break;
+        return [[output, text(orientationCtf(map, phases, context))]];
       case 'ang':
-        files.push([output, formatAng({ nx, ny, xStep: step(context.SX), yStep: step(context.SY), phases, ...map })]);
-        break;
+        return [[output, text(orientationAng(map, phases, context))]];
       case 'npy':
-        files.push([output, npyBytes(map)]);
-        break;
+        return [[output, orientationNpy(map)]];
       case 'png':
-        files.push(...pngFiles(output, map, phases, context.axis));
-        break;
+        return pngFiles(output, map, phases, context.axis);
     }
-  }
-  return files.map(([path, content]) => [path, typeof content === 'string' ? new TextEncoder().encode(content) : content]);
+  });
 }
 
 /** Every file the outputs write (a .png writes three), for refusing existing ones before the work. */
