@@ -77,10 +77,10 @@ export class HistogramControl {
     this.canvas.addEventListener('pointercancel', end);
   }
 
-  /** New values (a new image) and the range they are shown with. */
-  update(values: ArrayLike<number>, range: [number, number]): void {
+  /** New values (a new image); returns their histogram. Drawn with the next setRange. */
+  setValues(values: ArrayLike<number>): Histogram | undefined {
     this.#hist = histogram(values);
-    this.setRange(range);
+    return this.#hist;
   }
 
   setRange(range: [number, number]): void {

@@ -204,6 +204,13 @@ export class ImageView {
   render(): void {
     const image = this.image;
     if (!image) return;
+    if (this.#histogramStale) {
+      const h = this.#histogram.setValues(image.values);
+      // Limits set on another image that miss this one's values altogether (another quantity): back to the percentiles.
+      const fixed = this.display.range;
+      if (fixed && h && (fixed[1] < h.lo || fixed[0] > h.hi)) this.display.range = undefined;
+      this.#histogramStale = false;
+    }
     const rendered = renderRgba(image.values, this.display);
     const { range } = rendered;
     const rgba = image.rgba ?? rendered.rgba;
@@ -212,9 +219,7 @@ export class ImageView {
     this.shownRange = range;
     this.canvas.getContext('2d')!.putImageData(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, image.cols, image.rows), 0, 0);
     this.#title.textContent = image.label;
-    if (this.#histogramStale) this.#histogram.update(image.values, range);
-    else this.#histogram.setRange(range);
-    this.#histogramStale = false;
+    this.#histogram.setRange(range);
     drawColorbar(this.#colorbar, this.display, range);
     const scale = this.display.scale === 'linear' ? '' : ` (${this.display.scale === 'gamma' ? `gamma ${this.display.gamma ?? 0.5}` : this.display.scale})`;
     this.#range.textContent = `${this.display.range ? 'limits' : 'clip'} ${format(range[0])} – ${format(range[1])}${scale}`;
