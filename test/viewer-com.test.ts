@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { colourWheel, comFields, toScanAxes } from '../src/analysis/com-fields.js';
 import { analyze } from '../src/analysis/engine.js';
@@ -152,6 +153,14 @@ describeInBrowsers('viewer centre of mass', (entry) => {
     // The readout gives the direction in degrees: the swirl at (15, 5) turns towards +y.
     expect(await valueAt(15, 5)).toBeCloseTo((Math.atan2(7.5, 0.5) * 180) / Math.PI, 1);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-com-wheel.png') });
+    // Its PNG figure is the wheel too, without a colour bar (the key says what the colours mean).
+    const download = await page.download(() => page.getByTestId('navigator-save-png').click());
+    const png = decode(download.bytes);
+    const factor = png.width / COLS;
+    expect(png.height).toBe(ROWS * factor);
+    const at = ((5 * factor + factor / 2) * png.width + 15 * factor + factor / 2) * png.channels;
+    const wheel = colourWheel(fields.x, fields.y).rgba;
+    expect([...png.data.subarray(at, at + 3)]).toEqual([...wheel.subarray((5 * COLS + 15) * 4, (5 * COLS + 15) * 4 + 3)]);
     // Back to a plain map: the key goes.
     await page.getByTestId('navigator-mode').selectOption('com-x');
     await expect.poll(label).toMatch(/^centre of mass x \(pattern pixels\); threshold 4/);

@@ -248,6 +248,8 @@ export class Viewer {
       return undefined;
     });
     this.pattern = new ImageView(patternPanel, 'pattern');
+    // Pattern positions in pixels: distances in Å⁻¹ go from the centre, as the pattern cursor readout gives them.
+    this.pattern.describePosition = (x, y) => `x ${x} y ${y}`;
     // Focusable, so that the arrow keys can move the detector (see the keydown handler).
     this.pattern.overlay.setAttribute('tabindex', '0');
     this.pattern.overlay.setAttribute('aria-label', 'pattern: arrow keys move the detector (Shift: 10 pixels)');

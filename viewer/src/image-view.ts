@@ -236,12 +236,13 @@ export class ImageView {
     const image = this.image!;
     const { rgba, range } = renderRgba(image.values, this.display);
     return composeFigure({
-      rgba,
+      rgba: image.rgba ?? rgba,
       rows: image.rows,
       cols: image.cols,
       width,
       scalebar,
-      colorbar: { cmap: this.display.cmap ?? 'gray', range, scale: this.display.scale, gamma: this.display.gamma, label },
+      // Coloured pixels (the colour wheel) have their own key, which a colour bar would contradict.
+      colorbar: image.rgba ? undefined : { cmap: this.display.cmap ?? 'gray', range, scale: this.display.scale, gamma: this.display.gamma, label },
     });
   }
 
