@@ -87,10 +87,10 @@ describeInBrowsers('viewer display', (entry) => {
     const frame = await bf.frameAt(7, 5);
     p = await screenPoint(page, 'pattern', 40, 21, 64, 64);
     await page.mouse.move(p.x, p.y);
-    await expect.poll(() => page.getByTestId('pattern-value').textContent()).toMatch(new RegExp(`^x 40 y 21 .*: ${format(frame[21 * 64 + 40])}$`));
+    await expect.poll(() => page.getByTestId('pattern-value').textContent()).toBe(`x 40 y 21: ${format(frame[21 * 64 + 40])}`);
     p = await screenPoint(page, 'pattern', 3, 60, 64, 64);
     await page.mouse.move(p.x, p.y);
-    await expect.poll(() => page.getByTestId('pattern-value').textContent()).toMatch(new RegExp(`^x 3 y 60 .*: ${format(frame[60 * 64 + 3])}$`));
+    await expect.poll(() => page.getByTestId('pattern-value').textContent()).toBe(`x 3 y 60: ${format(frame[60 * 64 + 3])}`);
     expect(page.pageErrors).toEqual([]);
   }, 60_000);
 
