@@ -79,6 +79,19 @@ export function refineRingRadius(
   radius: number,
   search = Math.max(2, radius / 10),
 ): number | undefined {
+  // Once more about the peak found: a window centred on the ring levels its background evenly.
+  let found = ringPeak(pattern, rows, cols, cx, cy, radius, search);
+  for (let pass = 0; pass < 3 && found !== undefined; pass++) {
+    const again = ringPeak(pattern, rows, cols, cx, cy, found, search);
+    if (again === undefined || Math.abs(again - radius) > search) break;
+    const moved = Math.abs(again - found);
+    found = again;
+    if (moved < 0.01) break;
+  }
+  return found;
+}
+
+function ringPeak(pattern: ArrayLike<number>, rows: number, cols: number, cx: number, cy: number, radius: number, search: number): number | undefined {
   const width = 0.5;
   const profile = radialProfile(pattern, rows, cols, cx, cy, { binWidth: width, maxRadius: radius + search + 2 * width });
   const middle = (k: number) => (k + 0.5) * width;

@@ -31,8 +31,8 @@ export class DetectorInputs {
     this.#apply = apply;
     this.root = element('div', { class: 'toolbar detector-inputs', 'data-testid': 'detector-inputs' });
     this.#note = element('span', { class: 'label warning', 'data-testid': 'detector-input-note' });
-    this.root.hidden = true;
     parent.append(this.root);
+    this.show(undefined, undefined);
   }
 
   /** Shows the numbers of `shape` (none: hidden), rebuilding the inputs when its kind or units change. */
@@ -40,8 +40,12 @@ export class DetectorInputs {
     const rebuild = shape?.kind !== this.#shape?.kind || calibration?.perPixel !== this.#calibration?.perPixel;
     this.#shape = shape;
     this.#calibration = calibration;
-    this.root.hidden = !shape;
-    if (!shape) return;
+    // The row stays, a hint in it, so that the image below does not move when a detector appears mid-drag.
+    if (!shape) {
+      this.#inputs.clear();
+      this.root.replaceChildren(element('span', { class: 'label hint' }, 'draw a detector on the pattern; its numbers can then be typed here'));
+      return;
+    }
     if (rebuild) this.#build(shape);
     for (const f of shapeFields(shape)) {
       const input = this.#inputs.get(f.key)!;

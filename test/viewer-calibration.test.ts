@@ -1,0 +1,205 @@
+/**
+ * Calibrated reciprocal space in the viewer, in real headless Chromium:
+ * typing Å⁻¹ per pixel turns the cursor readout, detector readout and
+ * numbers, scale bar and radial profile into Å⁻¹ (and mrad at the file's
+ * 200 kV); measuring on a ring of a simulated copper scan gives the
+ * calibration it was simulated with; the calibration survives a reload
+ * (per file) and comes with a link (cal=); the arrow keys nudge the
+ * detector while the pattern has focus, and move the scan position otherwise.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reciprocalToMrad } from '../src/crystal/calibration.js';
+import { startViewServer, type ViewServer } from '../src/node/view-server.js';
+import { CHROMIUM } from './helpers/browser.js';
+import { blo, tempDir } from './helpers/cli.js';
+import { REPO_ROOT } from './helpers/fixtures.js';
+
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
+const VIEWER = join(REPO_ROOT, 'dist', 'viewer');
+const { dir, cleanup } = tempDir();
+const file = join(dir, 'copper.blo');
+/** What the scan is simulated with: Å⁻¹ per pixel, and copper's 111 spacing (a = 3.615 Å). */
+const PER_PIXEL = 0.025;
+const D111 = 3.615 / Math.sqrt(3);
+const N = 128;
+
+beforeAll(() => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // Many small grains, so that the sum pattern shows rings.
+  const made = blo('demo', file, '--phase', join(REPO_ROOT, 'examples', 'Cu.cif'), '--scan', '24x24', '--size', String(N), '--pixel-size', String(PER_PIXEL), '--grains', '200', '--seed', '3');
+  if (made.status !== 0) throw new Error(made.stderr);
+}, 120_000);
+afterAll(() => cleanup());
+
+if (!CHROMIUM) console.warn('skipping the viewer calibration tests in Chromium: no chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
+
+describe.skipIf(!CHROMIUM)('viewer calibration in Chromium', () => {
+  let browser: Browser;
+  let server: ViewServer;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    server = await startViewServer(file, { viewerDir: VIEWER });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** Screen point of pattern pixel (x, y). */
+  async function onPattern(p: Page, x: number, y: number): Promise<{ x: number; y: number }> {
+    const box = (await p.getByTestId('pattern-overlay').boundingBox())!;
+    return { x: box.x + ((x + 0.5) / N) * box.width, y: box.y + ((y + 0.5) / N) * box.height };
+  }
+
+  async function drag(p: Page, from: { x: number; y: number }, to: { x: number; y: number }): Promise<void> {
+    await p.mouse.move(from.x, from.y);
+    await p.mouse.down();
+    await p.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 3 });
+    await p.mouse.move(to.x, to.y, { steps: 3 });
+    await p.mouse.up();
+  }
+
+  async function open(p: Page, hash = ''): Promise<void> {
+    await p.goto(`${server.url}${hash}`);
+    await expect.poll(() => p.getByTestId('pattern-label').textContent(), { timeout: 30_000 }).toBe('pattern at x 12 y 12');
+  }
+
+  const text = (p: Page, id: string) => p.getByTestId(id).textContent();
+
+  it('uncalibrated: pixels, with the header estimate offered as an estimate', async () => {
+    await open(page);
+    expect(await text(page, 'calibration-status')).toMatch(/^uncalibrated: pattern distances in pixels \(the header suggests ≈ 0\.025 Å⁻¹ per pixel, an estimate\)$/);
+    expect(await page.getByTestId('calibration-estimate').getAttribute('title')).toMatch(/^0\.025 Å⁻¹ per pixel, estimated from the header: .*SDP .*camera length 200\.0 mm and 200 kV$/);
+    const at = await onPattern(page, 73, 63);
+    await page.mouse.move(at.x, at.y);
+    await expect.poll(() => text(page, 'pattern-cursor')).toMatch(/^x 73 y 63 · value [\d.]+ · 9\.513 px from the pattern centre$/);
+    await expect.poll(() => page.getByTestId('profile').getAttribute('aria-label')).toMatch(/^radial profile about the pattern centre, radius 0 to [\d.]+ px$/);
+  }, 90_000);
+
+  it('typed in: Å⁻¹ and mrad in the cursor, detector, its numbers, scale bar, profile and link', async () => {
+    await page.getByTestId('calibration-value').fill('0.025');
+    await page.getByTestId('calibration-value').press('Enter');
+    await expect.poll(() => text(page, 'calibration-status')).toBe('0.025 Å⁻¹ per pixel, typed in: typed in by the user');
+    const at = await onPattern(page, 73, 63);
+    await page.mouse.move(at.x, at.y - 1);
+    await page.mouse.move(at.x, at.y);
+    const k = Math.hypot(9.5, 0.5) * PER_PIXEL;
+    const mrad = Number(reciprocalToMrad(k, 200_000).toPrecision(4));
+    await expect.poll(() => text(page, 'pattern-cursor')).toBe(
+      `x 73 y 63 · value ${(await text(page, 'pattern-cursor'))!.match(/value ([\d.]+)/)![1]} · ${Number(k.toPrecision(4))} Å⁻¹ (${mrad} mrad) from the pattern centre · qx 0.2375 qy -0.0125 Å⁻¹`,
+    );
+    expect(await text(page, 'pattern-scalebar')).toMatch(/Å⁻¹$/);
+    await expect.poll(() => page.getByTestId('profile').getAttribute('aria-label')).toMatch(/^radial profile about the pattern centre, radius 0 to [\d.]+ Å⁻¹ \([\d.]+ mrad\)$/);
+    expect(await page.getByTestId('profile').getAttribute('data-units')).toBe('Å⁻¹');
+
+    // A disk detector: its radius in Å⁻¹ beside the pixels, its numbers typed in Å⁻¹.
+    await page.getByTestId('detector-disk').click();
+    await drag(page, await onPattern(page, 63.5, 63.5), await onPattern(page, 63.5 + 6, 63.5));
+    await expect.poll(() => text(page, 'detector')).toBe(`disk cx 63.5 cy 63.5 r 6 · r 0.15 Å⁻¹ (${Number(reciprocalToMrad(0.15, 200_000).toPrecision(4))} mrad)`);
+    expect(await page.getByTestId('detector-input-r').inputValue()).toBe('0.15');
+    expect(await page.getByTestId('detector-input-cx').inputValue()).toBe('63.5');
+    await page.getByTestId('detector-input-r').fill('0.2');
+    await page.getByTestId('detector-input-r').press('Enter');
+    await expect.poll(() => text(page, 'detector')).toMatch(/^disk cx 63\.5 cy 63\.5 r 8 · r 0\.2 Å⁻¹ \(/);
+    await expect.poll(() => text(page, 'navigator-label'), { timeout: 30_000 }).toBe('virtual image: disk cx 63.5 cy 63.5 r 8');
+    await page.getByTestId('detector-input-cx').fill('60');
+    await page.getByTestId('detector-input-cx').press('Enter');
+    await expect.poll(() => text(page, 'navigator-label'), { timeout: 30_000 }).toBe('virtual image: disk cx 60 cy 63.5 r 8');
+    // A typed value that cannot be: refused, saying why, nothing changed.
+    await page.getByTestId('detector-input-r').fill('-1');
+    await page.getByTestId('detector-input-r').press('Enter');
+    await expect.poll(() => text(page, 'detector-input-note')).toMatch(/^not applied: r must be ≥ 0/);
+    expect(await text(page, 'detector')).toMatch(/^disk cx 60 cy 63\.5 r 8 /);
+    expect(new URL(page.url()).hash).toMatch(/virtual=disk:60,63\.5,8/);
+    expect(new URL(page.url()).hash).toMatch(/cal=0\.025/);
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-calibration-typed.png') });
+  }, 120_000);
+
+  it('arrow keys nudge the detector while the pattern has focus (Shift: 10 px), the scan position otherwise', async () => {
+    const position = await text(page, 'position');
+    // Clicking the detector (no drag) gives the pattern focus.
+    const centre = await onPattern(page, 60, 63.5);
+    await page.mouse.click(centre.x, centre.y);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('pattern-overlay');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Shift+ArrowUp');
+    await expect.poll(() => text(page, 'detector')).toMatch(/^disk cx 62 cy 53\.5 r 8 /);
+    await expect.poll(() => text(page, 'navigator-label'), { timeout: 30_000 }).toBe('virtual image: disk cx 62 cy 53.5 r 8');
+    expect(await page.getByTestId('detector-input-cx').inputValue()).toBe('62');
+    expect(await text(page, 'position')).toBe(position);
+    // On the scan, the arrows move the position again, and not the detector.
+    const box = (await page.getByTestId('navigator-overlay').boundingBox())!;
+    await page.mouse.click(box.x + (5.5 / 24) * box.width, box.y + (7.5 / 24) * box.height);
+    await expect.poll(() => text(page, 'position')).toMatch(/^x 5 y 7 \(pinned\)/);
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => text(page, 'position')).toMatch(/^x 6 y 7 \(pinned\)/);
+    expect(await text(page, 'detector')).toMatch(/^disk cx 62 cy 53\.5 r 8 /);
+  }, 90_000);
+
+  it('is remembered for the file after a reload, with or without the link', async () => {
+    await page.reload();
+    await expect.poll(() => text(page, 'calibration-status'), { timeout: 30_000 }).toBe('0.025 Å⁻¹ per pixel, typed in: typed in by the user');
+    await expect.poll(() => text(page, 'detector')).toMatch(/^disk cx 62 cy 53\.5 r 8 · r 0\.2 Å⁻¹/);
+    await open(page);
+    expect(new URL(page.url()).hash).toBe('#cal=0.025');
+    expect(await text(page, 'calibration-status')).toBe('0.025 Å⁻¹ per pixel, typed in: typed in by the user');
+    // Cleared: pixels again, and forgotten.
+    await page.getByTestId('calibration-clear').click();
+    await expect.poll(() => text(page, 'calibration-status')).toMatch(/^uncalibrated/);
+    await open(page);
+    expect(await text(page, 'calibration-status')).toMatch(/^uncalibrated/);
+  }, 90_000);
+
+  it('comes with a link (cal=) in a browser that has never seen the file, without being remembered there', async () => {
+    const other = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    try {
+      await open(other, '#cal=0.02&virtual=annulus:63.5,63.5,10,20');
+      await expect.poll(() => text(other, 'calibration-status')).toBe('0.02 Å⁻¹ per pixel, from the link: cal=0.02 in the link');
+      await expect.poll(() => text(other, 'detector')).toMatch(/^annulus cx 63\.5 cy 63\.5 r1 10 r2 20 · r1 0\.2 Å⁻¹ \([\d.]+ mrad\) · r2 0\.4 Å⁻¹ \([\d.]+ mrad\)$/);
+      expect(await other.getByTestId('detector-input-r2').inputValue()).toBe('0.4');
+      await open(other);
+      expect(await text(other, 'calibration-status')).toMatch(/^uncalibrated/);
+    } finally {
+      await other.close();
+    }
+  }, 90_000);
+
+  it('measures on a ring of the sum pattern: copper 111 gives the simulated 0.025 Å⁻¹ per pixel', async () => {
+    const other = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    other.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await open(other);
+      await other.getByTestId('calibration-measure').click();
+      await expect.poll(() => text(other, 'pattern-label'), { timeout: 30_000 }).toMatch(/^sum of the whole scan \(576 patterns\)$/);
+      // A circle drawn by hand, a little inside the 111 ring (19.2 px).
+      await drag(other, await onPattern(other, 63.5, 63.5), await onPattern(other, 63.5 + 18.5, 63.5));
+      await expect.poll(() => text(other, 'calibration-ring')).toMatch(/^ring about \(63\.5, 63\.5\): r [\d.]+ px \(drawn 18\.5, refined to the profile's peak\)$/);
+      await other.screenshot({ path: join(ARTIFACTS, 'viewer-calibration-measure.png') });
+      await other.getByTestId('calibration-d').fill(String(D111));
+      await other.getByTestId('calibration-apply').click();
+      await expect.poll(() => text(other, 'calibration-status')).toMatch(/ Å⁻¹ per pixel, measured: measured on a ring of radius [\d.]+ px \(refined from the drawn 18\.5 px\) about \(63\.5, 63\.5\) of the sum of the whole scan \(576 patterns\), d = 2\.087/);
+      const perPixel = Number(await other.getByTestId('calibration-value').inputValue());
+      expect(Math.abs(perPixel / PER_PIXEL - 1), `measured ${perPixel}`).toBeLessThan(0.02);
+      // The detector tool works again after measuring (no ring left behind).
+      expect(await other.getByTestId('calibration-measuring').isHidden()).toBe(true);
+      // And the header's estimate, labelled as one.
+      await other.getByTestId('calibration-estimate').click();
+      await expect.poll(() => text(other, 'calibration-status')).toMatch(/^0\.025 Å⁻¹ per pixel, estimate from header: estimated from the header/);
+      await other.screenshot({ path: join(ARTIFACTS, 'viewer-calibration-estimate.png') });
+    } finally {
+      await other.close();
+    }
+    expect(errors, errors.join('\n')).toEqual([]);
+  }, 120_000);
+});
