@@ -300,6 +300,35 @@ describeInBrowsers('viewer', (entry) => {
     }
   }, 60_000);
 
+  it('says where the browser does not report the device memory that a 1 GiB scan is not held in memory', async () => {
+    // The issue's 1 GB scan (256 × 256 of 128²), sparse: just over the 1 GiB kept when the memory is not known.
+    const gib = join(dir, 'gib.blo');
+    const plan = planBlockfile({ nx: 256, ny: 256, dpSize: 128, note: 'sparse test file' }, gib);
+    const fd = openSync(gib, 'w');
+    try {
+      writeSync(fd, encodeHeader(plan.header), 0, HEADER_SIZE, 0);
+      writeSync(fd, plan.noteBytes, 0, plan.noteBytes.length, HEADER_SIZE);
+      ftruncateSync(fd, plan.fileSize);
+    } finally {
+      closeSync(fd);
+    }
+    const other = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    try {
+      await other.goto(server.url.replace(/&file=.*/, ''));
+      await other.getByTestId('file-input').setInputFiles(gib);
+      await expect.poll(() => other.getByTestId('file-name').textContent()).toBe('gib.blo');
+      const reported = await other.evaluate(() => 'deviceMemory' in navigator);
+      // Chromium reports navigator.deviceMemory, Firefox does not.
+      expect(reported).toBe(entry.name === 'Chromium');
+      const note = await other.evaluate(() => document.querySelector('[data-testid="memory-note"]')?.textContent ?? null);
+      if (reported) expect(note).toBeNull();
+      else expect(note).toBe('This browser does not tell pages how much memory the device has, so the viewer assumes 4 GiB and keeps at most 1 GiB of a file in memory, less than this file: each pass reads it again (in Chrome or Edge, or through blo view, passes over it can be faster).');
+      await other.screenshot({ path: join(ARTIFACTS, 'viewer-memory-note.png') });
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
+
   it('opens the demo dataset that `blo view` serves, read by HTTP Range with the token', async () => {
     // The dataset `npm start` shows: blo demo's defaults.
     const demo = join(dir, 'demo.blo');

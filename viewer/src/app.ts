@@ -23,6 +23,7 @@ import type { ScanRect } from '../../src/indexing/engine.js';
 import { CalibrationControl } from './calibration-control.js';
 import { DetectorInputs } from './detector-inputs.js';
 import { renderInfo } from './info.js';
+import { cacheBudget, memoryNote } from './memory.js';
 import { FillingImage, previewImage, readPreview, type Preview } from './live.js';
 import { formatHash, parseHash, shapeFits, type ViewState } from './hash.js';
 
@@ -30,12 +31,6 @@ import { formatHash, parseHash, shapeFits, type ViewState } from './hash.js';
 const BLOCK_BYTES = 16 * 2 ** 20;
 /** Partial images are redrawn at most this often. */
 const REDRAW_MS = 100;
-
-/** Bytes the analysis workers may keep in memory, in all: a quarter of the device's memory, at most 2 GiB. */
-function cacheBudget(): number {
-  const gib = (navigator as Navigator & { deviceMemory?: number }).deviceMemory ?? 4;
-  return Math.min(2 * 2 ** 30, (gib * 2 ** 30) / 4);
-}
 
 /** 2nd, 3rd, 4th, … 21st. */
 function ordinal(n: number): string {
@@ -296,6 +291,9 @@ export class Viewer {
     patternPanel.append(this.#profileCanvas);
 
     document.getElementById('info')!.replaceChildren(renderInfo(bf));
+    // Local files only: through blo view the passes run next to the file.
+    const memory = this.#remote ? undefined : memoryNote(bf.source.size);
+    if (memory) document.getElementById('info')!.append(element('p', { class: 'warning', 'data-testid': 'memory-note' }, memory));
 
     // The view in the URL's hash; aria-busy on the images while they are computed.
     this.navigator.onDisplayChange = () => this.#writeHash();
