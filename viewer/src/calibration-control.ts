@@ -131,7 +131,7 @@ export class CalibrationControl {
         ? `no ring peak within a few pixels of r ${shape.r} px: using the circle as drawn`
         : `ring about (${shape.cx}, ${shape.cy}): r ${format(radius)} px (drawn ${shape.r}, refined to the profile's peak)`;
     this.#apply.disabled = false;
-    this.#dSpacing.focus();
+    this.#dSpacing.focus({ preventScroll: true });
   }
 
   #applyRing(): void {
