@@ -33,8 +33,11 @@ export interface AnalysisTask {
 /** Runs tasks in other threads; `run` reports frames done as it goes. */
 export interface AnalysisPool {
   readonly size: number;
-  /** `worker` (0 … size − 1) asks for that worker, e.g. the one that holds the task's bytes in its cache. */
-  run(task: AnalysisTask, onFrames: (frames: number) => void, signal?: AbortSignal, worker?: number): Promise<PartialResult>;
+  /**
+   * `worker` (0 … size − 1) asks for that worker, e.g. the one that holds the task's bytes in its cache.
+   * Queued tasks of a higher `priority` (default 0) go to workers before those of lower ones.
+   */
+  run(task: AnalysisTask, onFrames: (frames: number) => void, signal?: AbortSignal, worker?: number, priority?: number): Promise<PartialResult>;
   close(): Promise<void>;
 }
 
@@ -72,6 +75,12 @@ export interface AnalyzeOptions {
    * reads what earlier passes kept.
    */
   cacheFill?: boolean;
+  /**
+   * With a pool: this pass's tasks go to workers before the queued tasks of
+   * passes of lower priority (default 0), e.g. the pass a user just asked
+   * for before one started in the background, which resumes afterwards.
+   */
+  priority?: number;
 }
 
 /** The pass over frames [start, end) in this thread. */
@@ -233,7 +242,7 @@ export async function analyze(blockfile: Blockfile, request: AnalysisRequest, op
           done += frames - doneByTask[i];
           doneByTask[i] = frames;
           report(done);
-        }, abort.signal, worker)
+        }, abort.signal, worker, options.priority)
         .then((partial) => {
           if (options.onPartial && !abort.signal.aborted) options.onPartial(copyPartial(partial));
           return partial;

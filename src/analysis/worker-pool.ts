@@ -51,6 +51,8 @@ interface Job {
   signal?: AbortSignal;
   /** The worker asked for, if any. */
   worker?: number;
+  /** Queued jobs of higher priority are dispatched first; the same, in the order queued. */
+  priority: number;
 }
 
 interface Slot {
@@ -87,7 +89,7 @@ export class WorkerPool implements AnalysisPool {
     this.#slots = new Array(this.size).fill(undefined);
   }
 
-  run(task: AnalysisTask, onFrames: (frames: number) => void, signal?: AbortSignal, worker?: number): Promise<PartialResult> {
+  run(task: AnalysisTask, onFrames: (frames: number) => void, signal?: AbortSignal, worker?: number, priority = 0): Promise<PartialResult> {
     if (this.#closed) return Promise.reject(new Error('the analysis worker pool is closed'));
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
@@ -99,6 +101,7 @@ export class WorkerPool implements AnalysisPool {
         reject: (error) => (this.#forget(job), reject(error)),
         signal,
         worker: worker === undefined || this.size === 0 ? undefined : ((Math.floor(worker) % this.size) + this.size) % this.size,
+        priority,
       };
       if (signal) this.#watch(signal, job);
       this.#queue.push(job);
@@ -122,6 +125,7 @@ export class WorkerPool implements AnalysisPool {
         resolve: (value: T) => (this.#forget(job), resolve(value)),
         reject: (error) => (this.#forget(job), reject(error)),
         signal,
+        priority: 0,
       };
       if (signal) this.#watch(signal, job);
       this.#queue.push(job);
@@ -160,7 +164,12 @@ export class WorkerPool implements AnalysisPool {
     for (let i = 0; i < this.#slots.length && this.#queue.length > 0; i++) {
       let slot = this.#slots[i];
       if (slot?.job || slot?.draining) continue;
-      const next = this.#queue.findIndex((j) => j.worker === undefined || j.worker === i);
+      // The first queued job this worker may take, of the highest priority.
+      let next = -1;
+      for (let k = 0; k < this.#queue.length; k++) {
+        const j = this.#queue[k];
+        if ((j.worker === undefined || j.worker === i) && (next < 0 || j.priority > this.#queue[next].priority)) next = k;
+      }
       if (next < 0) continue;
       if (!slot) slot = this.#slots[i] = this.#start(i);
       const [job] = this.#queue.splice(next, 1);
