@@ -259,3 +259,8 @@ writeFileSync(join(root, 'BENCHMARKS.md'), md);
 const indexing = spawnSync(process.execPath, [join(root, 'bench', 'indexing.mjs')], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 if (indexing.status === 0) appendFileSync(join(root, 'BENCHMARKS.md'), `\n${indexing.stdout}`);
 else console.error('bench: bench/indexing.mjs failed');
+
+// The viewer's indexing (Chromium, Web Workers) beside blo index on the same file (bench/orientation-browser.mjs).
+const orientation = spawnSync(process.execPath, [join(root, 'bench', 'orientation-browser.mjs')], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+if (orientation.status === 0) appendFileSync(join(root, 'BENCHMARKS.md'), `\n## Orientation indexing in the viewer\n\n${orientation.stdout}`);
+else console.error('bench: bench/orientation-browser.mjs failed');

@@ -8,7 +8,7 @@
  * the simulation puts them, the state in the link. Screenshots of the
  * orientation view go to test-artifacts/ for people to look at.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
 import type { Browser, Page } from 'playwright-core';
@@ -97,7 +97,9 @@ describe.skipIf(!CHROMIUM)('orientation maps in the viewer', () => {
     expect((await download('orientation-save-ctf')).toString('utf8')).toBe(readFileSync(out('cli.ctf'), 'utf8'));
     expect((await download('orientation-save-ang')).toString('utf8')).toBe(readFileSync(out('cli.ang'), 'utf8'));
     // The PNG: the map enlarged with its key to the right, on white.
-    const png = decode(await download('orientation-save-png'));
+    const figure = await download('orientation-save-png');
+    writeFileSync(join(ARTIFACTS, 'viewer-orientation-map.png'), figure);
+    const png = decode(figure);
     expect(png.width).toBeGreaterThan(8 * 64 + 200);
     expect(Array.from(png.data.subarray(0, 3))).toEqual([255, 255, 255]);
     // The link has the phase by name, what was indexed and the step.
@@ -166,14 +168,29 @@ describe.skipIf(!CHROMIUM)('orientation maps in the viewer', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
-  it('reopens from the link: the phase by name, indexed again', async () => {
-    const link = page.url();
+  it('reopens from the link: the phase by name, a region indexed', async () => {
+    // The link of the whole scan's map, the region 2 ≤ x < 6, 1 ≤ y < 4 asked for instead.
+    expect(page.url()).toContain('index=all');
+    const link = page.url().replace('index=all', 'index=2,1,6,4');
     const again = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     try {
       await again.goto(link);
       await again.getByTestId('file-input').setInputFiles(scan);
-      await expect.poll(() => again.getByTestId('phase-list').textContent()).toContain('Copper');
-      await expect.poll(() => again.getByTestId('index-status').textContent(), { timeout: 60_000 }).toMatch(/^indexed 48 patterns/);
+      await again.getByTestId('pattern-label').filter({ hasText: 'pattern at' }).waitFor();
+      // The link's phases and index stay in the URL while the phase loads and the region is indexed.
+      expect(new URL(again.url()).hash).toMatch(/phases=Cu.*index=2,1,6,4/);
+      await expect.poll(() => again.getByTestId('phase-list').textContent(), { timeout: 30_000 }).toContain('Copper');
+      await expect.poll(() => again.getByTestId('index-status').textContent(), { timeout: 60_000 }).toMatch(/^indexed 12 patterns/);
+      expect(await again.getByTestId('orientation-map-label').textContent()).toBe('IPF along the beam (z) of x 2–5, y 1–3');
+      // Outside the region: not indexed (black), inside: coloured.
+      const pixels = await again.getByTestId('orientation-canvas').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
+      for (let y = 0; y < 6; y++) {
+        for (let x = 0; x < 8; x++) {
+          const k = 4 * (y * 8 + x);
+          const inside = x >= 2 && x < 6 && y >= 1 && y < 4;
+          expect(pixels[k] + pixels[k + 1] + pixels[k + 2] > 0, `${x}, ${y}`).toBe(inside);
+        }
+      }
       expect(await again.getByTestId('link-note').textContent()).toBe('');
     } finally {
       await again.close();

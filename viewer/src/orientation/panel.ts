@@ -102,6 +102,8 @@ export class OrientationPanel {
   #redraw: ReturnType<typeof setTimeout> | undefined;
   /** Hash state to apply once phases have loaded (index after a link). */
   #pendingIndex: { region: ScanRect | undefined } | undefined;
+  /** A link's phases, index and step while its phases load and its map is made: kept in the URL meanwhile. */
+  #fromLink: Record<string, string> | undefined;
 
   constructor(host: OrientationHost, pool: JobPool, parent: HTMLElement) {
     this.#host = host;
@@ -150,7 +152,11 @@ export class OrientationPanel {
     settings.append(element('span', { class: 'label' }, 'step'), this.#resolution, element('span', { class: 'label' }, '°'), this.#where);
     const runBar = element('div', { class: 'toolbar' });
     this.#runButton = element('button', { 'data-testid': 'index-run', class: 'primary' }, 'Index');
-    this.#runButton.addEventListener('click', () => void this.run());
+    this.#runButton.addEventListener('click', () => {
+      const region = this.#where.value === 'region' ? this.#host.scanRegion() : undefined;
+      if (this.#where.value === 'region' && !region) this.#say('draw a region on the scan first (region: rectangle or disk)', true);
+      else void this.run(region);
+    });
     this.#cancel = element('button', { 'data-testid': 'index-cancel', hidden: '' }, 'Cancel');
     this.#cancel.addEventListener('click', () => this.#abort?.abort(new Error('cancelled')));
     this.#progress = element('progress', { max: '1', value: '0', hidden: '', 'data-testid': 'index-progress' });
@@ -234,7 +240,7 @@ export class OrientationPanel {
       state.index = r ? `${r.x0},${r.y0},${r.x1},${r.y1}` : 'all';
       if (Number(this.#resolution.value) !== 1) state.step = this.#resolution.value;
     }
-    return state;
+    return { ...state, ...this.#fromLink };
   }
 
   /** Applies the panel's part of a link; returns the parts it cannot use. The phases load (and the index runs) in the background. */
@@ -264,11 +270,18 @@ export class OrientationPanel {
     const missing = wanted.filter((k) => !SHIPPED_PHASES.includes(k) && !this.#phases.some((p) => p.key === k));
     if (missing.length) ignored.push(`phases ${missing.join(', ')} (not shipped: add ${missing.map((m) => `${m}.cif`).join(', ')})`);
     this.#pendingIndex = index && missing.length === 0 ? index : undefined;
+    const fromLink = Object.fromEntries(['phases', 'index', 'step'].filter((k) => state[k] !== undefined && !ignored.some((i) => i.startsWith(k))).map((k) => [k, state[k]]));
+    this.#fromLink = fromLink;
     void (async () => {
       for (const key of wanted) if (SHIPPED_PHASES.includes(key) && !this.#phases.some((p) => p.key === key)) await this.#addShipped(key, false);
       const pending = this.#pendingIndex;
       this.#pendingIndex = undefined;
-      if (pending && this.#phases.length) await this.run(pending.region);
+      if (this.#fromLink === fromLink) this.#fromLink = undefined;
+      // Not again when the map shown is the one the link describes (the hash edited elsewhere).
+      const shown = this.#run?.map && this.hashState();
+      const same = shown && shown.phases === state.phases && shown.index === state.index && (shown.step ?? '1') === (state.step ?? '1');
+      if (pending && this.#phases.length && !same) await this.run(pending.region);
+      else this.#host.updateHash();
     })();
     return ignored;
   }
@@ -374,12 +387,11 @@ export class OrientationPanel {
     this.#host.setProfileMarks(marks);
   }
 
-  /** Indexes the whole scan, or `region` (default: as the panel says), on the workers. */
-  async run(region: ScanRect | undefined = this.#where.value === 'region' ? this.#host.scanRegion() : undefined): Promise<void> {
+  /** Indexes the whole scan, or `region`, on the workers. */
+  async run(region: ScanRect | undefined): Promise<void> {
     const calibration = this.#host.calibration.current;
     if (!calibration) return this.#say('set the calibration first (see Calibration above)', true);
     if (this.#phases.length === 0) return this.#say('add a phase first', true);
-    if (this.#where.value === 'region' && !region) return this.#say('draw a region on the scan first (region: rectangle or disk)', true);
     const [dpy, dpx] = this.#host.bf.geometry.sigShape;
     if (dpx !== dpy) return this.#say(`patterns are ${dpy} × ${dpx}; indexing needs square patterns`, true);
     const resolution = Number(this.#resolution.value);
