@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ElementHandle } from 'puppeteer-core';
+import type { ElementHandle, KeyInput } from 'puppeteer-core';
 import { describe } from 'vitest';
 import { CHROMIUM } from './browser.js';
 
@@ -84,6 +84,13 @@ export interface TestLocator {
   click(options?: { timeout?: number }): Promise<void>;
   setInputFiles(path: string): Promise<void>;
   selectOption(value: string): Promise<void>;
+  /** Replaces an input's text, as typed. */
+  fill(value: string): Promise<void>;
+  /** Focuses the element and presses a key (`Enter`, `Shift+ArrowUp`). */
+  press(key: string): Promise<void>;
+  /** Whether the element is absent or not visible, now. */
+  isHidden(): Promise<boolean>;
+  scrollIntoViewIfNeeded(): Promise<void>;
 }
 
 export interface TestPage {
@@ -93,6 +100,9 @@ export interface TestPage {
   /** console.error messages. */
   readonly consoleErrors: string[];
   goto(url: string): Promise<void>;
+  reload(): Promise<void>;
+  url(): string;
+  setViewportSize(size: { width: number; height: number }): Promise<void>;
   evaluate<R, A = undefined>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<R>;
   getByTestId(id: string): TestLocator;
   locator(selector: string): TestLocator;
@@ -102,6 +112,7 @@ export interface TestPage {
     up(): Promise<void>;
     click(x: number, y: number): Promise<void>;
   };
+  /** `key` as playwright names keys, with modifiers joined by `+` (`Shift+ArrowUp`). */
   keyboard: { press(key: string): Promise<void> };
   /** Firefox's screenshots go beside Chromium's, as `NAME-firefox.png` for `NAME.png`. */
   screenshot(options: { path: string }): Promise<void>;
@@ -148,6 +159,10 @@ async function launchChromium(executablePath: string): Promise<TestBrowser> {
           click: (options) => l.click(options),
           setInputFiles: (path) => l.setInputFiles(path),
           selectOption: async (value) => void (await l.selectOption(value)),
+          fill: (value) => l.fill(value),
+          press: (key) => l.press(key),
+          isHidden: () => l.isHidden(),
+          scrollIntoViewIfNeeded: () => l.scrollIntoViewIfNeeded(),
         };
       };
       return {
@@ -155,6 +170,9 @@ async function launchChromium(executablePath: string): Promise<TestBrowser> {
         pageErrors,
         consoleErrors,
         goto: async (url) => void (await page.goto(url)),
+        reload: async () => void (await page.reload()),
+        url: () => page.url(),
+        setViewportSize: (size) => page.setViewportSize(size),
         evaluate: (fn, arg) => page.evaluate(fn, arg as never),
         getByTestId: (id) => locate(byTestId(id)),
         locator: locate,
@@ -199,6 +217,14 @@ async function launchFirefox(executablePath: string): Promise<TestBrowser> {
       page.on('pageerror', (e) => pageErrors.push(String(e)));
       page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
       const element = async (selector: string) => (await page.waitForSelector(selector))!;
+      // puppeteer presses one key at a time: modifiers are held around the last one.
+      const press = async (combo: string) => {
+        const keys = combo.split(/\+(?=.)/) as KeyInput[];
+        const key = keys.pop()!;
+        for (const m of keys) await page.keyboard.down(m);
+        await page.keyboard.press(key);
+        for (const m of keys.reverse()) await page.keyboard.up(m);
+      };
       const locate = (selector: string): TestLocator => ({
         textContent: async () => (await element(selector)).evaluate((el) => el.textContent),
         getAttribute: async (name) => (await element(selector)).evaluate((el, n) => el.getAttribute(n), name),
@@ -208,12 +234,25 @@ async function launchFirefox(executablePath: string): Promise<TestBrowser> {
         click: (options) => page.locator(selector).setTimeout(options?.timeout ?? 30_000).click(),
         setInputFiles: async (path) => ((await element(selector)) as ElementHandle<HTMLInputElement>).uploadFile(path),
         selectOption: async (value) => void (await page.select(selector, value)),
+        fill: (value) => page.locator(selector).fill(value),
+        async press(key) {
+          await (await element(selector)).focus();
+          await press(key);
+        },
+        async isHidden() {
+          const el = await page.$(selector);
+          return !el || el.isHidden();
+        },
+        scrollIntoViewIfNeeded: async () => (await element(selector)).scrollIntoView(),
       });
       return {
         browser: 'Firefox',
         pageErrors,
         consoleErrors,
         goto: async (url) => void (await page.goto(url)),
+        reload: async () => void (await page.reload()),
+        url: () => page.url(),
+        setViewportSize: (size) => page.setViewport(size),
         evaluate: (fn, arg) => page.evaluate(fn as (a: unknown) => never, arg),
         getByTestId: (id) => locate(byTestId(id)),
         locator: locate,
@@ -223,7 +262,7 @@ async function launchFirefox(executablePath: string): Promise<TestBrowser> {
           up: () => page.mouse.up(),
           click: (x, y) => page.mouse.click(x, y),
         },
-        keyboard: { press: (key) => page.keyboard.press(key as never) },
+        keyboard: { press },
         screenshot: async ({ path }) => void (await page.screenshot({ path: path.replace(/(\.png)?$/, '-firefox.png') as `${string}.png` })),
         waitForTimeout: sleep,
         async download(trigger) {
