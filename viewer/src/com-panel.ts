@@ -245,7 +245,7 @@ export class ComPanel {
     const [rows, cols] = this.#shape;
     this.#key.hidden = view !== 'com-direction';
     this.root.open = true;
-    if (view === 'com-x' || view === 'com-y') return { values: maps[view === 'com-x' ? 'x' : 'y'], label: `centre of mass ${view.slice(4)} (pattern pixels)${this.#passText()}` };
+    if (view === 'com-x' || view === 'com-y') return { values: maps[view === 'com-x' ? 'x' : 'y'], label: `centre of mass ${view.slice(4)} (pixels)${this.#passText()}` };
     const { rotation, flip } = this.settings;
     if (!this.#fields || this.#fields.maps !== maps || this.#fields.rotation !== rotation || this.#fields.flip !== flip) {
       this.#fields = { maps, rotation, flip, fields: comFields(maps, rows, cols, { rotation, flip, step: this.#step }) };
