@@ -63,7 +63,7 @@ describe('worker pool priority', () => {
       pool.run(task(2), () => undefined, undefined, 0),
       pool.run(task(3), () => undefined, undefined, 1),
       pool.run(task(4), () => undefined, undefined, 0, 5),
-      pool.run(task(5)),
+      pool.run(task(5), () => undefined),
     ];
     expect(w.given.map((g) => [g.worker, g.start])).toEqual([
       [0, 0],
