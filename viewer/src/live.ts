@@ -77,8 +77,8 @@ export function previewStep(scanRows: number, scanCols: number, frameBytes: numb
   return step;
 }
 
-/** Reads the preview: whole scan rows, one every `step`, keeping every `step`-th pattern. */
-export async function readPreview(bf: Blockfile, scanRows: number, scanCols: number, signal: AbortSignal): Promise<Preview> {
+/** Reads the preview: whole scan rows, one every `step`, keeping every `step`-th pattern; `idle` is awaited before each row (to give way to passes). */
+export async function readPreview(bf: Blockfile, scanRows: number, scanCols: number, signal: AbortSignal, idle?: () => Promise<void>): Promise<Preview> {
   const pixels = bf.geometry.pixelsPerFrame;
   const bytes = bf.dtype === 'uint16' ? 2 : 1;
   const step = previewStep(scanRows, scanCols, pixels * bytes);
@@ -87,6 +87,7 @@ export async function readPreview(bf: Blockfile, scanRows: number, scanCols: num
   const frames = bf.dtype === 'uint16' ? new Uint16Array(rows * cols * pixels) : new Uint8Array(rows * cols * pixels);
   let row: Uint8Array | Uint16Array = bf.dtype === 'uint16' ? new Uint16Array(scanCols * pixels) : new Uint8Array(scanCols * pixels);
   for (let r = 0; r < rows; r++) {
+    await idle?.();
     signal.throwIfAborted();
     row = await bf.readFrames(r * step * scanCols, scanCols, row, signal);
     for (let c = 0; c < cols; c++) {
