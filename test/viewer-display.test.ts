@@ -183,7 +183,9 @@ describeInBrowsers('viewer display', (entry) => {
     expect(lines[1]).toBe('radius_px,mean,pixels');
     expect(lines.length).toBe(2 + profile.radius.length);
     expect(lines[2].split(',').map(Number)).toEqual([0, profile.mean[0], profile.count[0]]);
-    const png = decode((await page.download(() => page.getByTestId('profile-save-png').click())).bytes);
+    const saved = await page.download(() => page.getByTestId('profile-save-png').click());
+    writeFileSync(join(ARTIFACTS, 'viewer-profile.png'), saved.bytes);
+    const png = decode(saved.bytes);
     expect([png.width, png.height]).toEqual([1200, 800]);
     // White paper with a dark line and axes on it.
     const dark = (() => {

@@ -73,7 +73,7 @@ export class ImageView {
     this.#scalebar = element('div', { class: 'scalebar', 'data-testid': `${name}-scalebar` });
     this.#box.append(this.canvas, this.overlay, this.#scalebar);
 
-    const controls = element('div', { class: 'toolbar' });
+    const controls = element('div', { class: 'toolbar view-controls', title: 'display: colour map, scale, gamma, percentile clip' });
     const cmap = element('select', { 'data-testid': `${name}-cmap`, title: 'colour map' });
     for (const c of COLORMAP_NAMES) cmap.append(element('option', { value: c }, c));
     cmap.addEventListener('change', () => this.#set({ cmap: cmap.value as ColormapName }));
@@ -101,7 +101,8 @@ export class ImageView {
     hi.addEventListener('change', percent);
     const auto = element('button', { 'data-testid': `${name}-auto`, title: 'display range from the clip percentiles' }, 'auto');
     auto.addEventListener('click', () => this.#set({ range: undefined }));
-    controls.append(element('span', { class: 'label' }, 'display'), cmap, scale, element('span', { class: 'label', title: 'gamma' }, 'γ'), gamma, element('span', { class: 'label' }, 'clip %'), lo, hi, auto);
+    // No "display" label: one line for all of it in a laptop's narrow panels.
+    controls.append(cmap, scale, element('span', { class: 'label', title: 'gamma' }, 'γ'), gamma, element('span', { class: 'label' }, 'clip %'), lo, hi, auto);
     this.#cmapSelect = cmap;
     this.#scaleSelect = scale;
     this.#gammaInput = gamma;
