@@ -82,7 +82,7 @@ describe.skipIf(!CHROMIUM)('viewer calibration in Chromium', () => {
     expect(await page.getByTestId('calibration-estimate').getAttribute('title')).toMatch(/^0\.025 Å⁻¹ per pixel, estimated from the header: .*SDP .*camera length 200\.0 mm and 200 kV$/);
     const at = await onPattern(page, 73, 63);
     await page.mouse.move(at.x, at.y);
-    await expect.poll(() => text(page, 'pattern-cursor')).toMatch(/^x 73 y 63 · value [\d.]+ · 9\.513 px from the pattern centre$/);
+    await expect.poll(() => text(page, 'pattern-cursor')).toBe('x 73 y 63 · 9.513 px from the pattern centre');
     await expect.poll(() => page.getByTestId('profile').getAttribute('aria-label')).toMatch(/^radial profile about the pattern centre, radius 0 to [\d.]+ px$/);
   }, 90_000);
 
@@ -95,9 +95,7 @@ describe.skipIf(!CHROMIUM)('viewer calibration in Chromium', () => {
     await page.mouse.move(at.x, at.y);
     const k = Math.hypot(9.5, 0.5) * PER_PIXEL;
     const mrad = Number(reciprocalToMrad(k, 200_000).toPrecision(4));
-    await expect.poll(() => text(page, 'pattern-cursor')).toBe(
-      `x 73 y 63 · value ${(await text(page, 'pattern-cursor'))!.match(/value ([\d.]+)/)![1]} · ${Number(k.toPrecision(4))} Å⁻¹ (${mrad} mrad) from the pattern centre · qx 0.2375 qy -0.0125 Å⁻¹`,
-    );
+    await expect.poll(() => text(page, 'pattern-cursor')).toBe(`x 73 y 63 · ${Number(k.toPrecision(4))} Å⁻¹ (${mrad} mrad) from the pattern centre · qx 0.2375 qy -0.0125 Å⁻¹`);
     expect(await text(page, 'pattern-scalebar')).toMatch(/Å⁻¹$/);
     await expect.poll(() => page.getByTestId('profile').getAttribute('aria-label')).toMatch(/^radial profile about the pattern centre, radius 0 to [\d.]+ Å⁻¹ \([\d.]+ mrad\)$/);
     expect(await page.getByTestId('profile').getAttribute('data-units')).toBe('Å⁻¹');
@@ -118,7 +116,7 @@ describe.skipIf(!CHROMIUM)('viewer calibration in Chromium', () => {
     // A typed value that cannot be: refused, saying why, nothing changed.
     await page.getByTestId('detector-input-r').fill('-1');
     await page.getByTestId('detector-input-r').press('Enter');
-    await expect.poll(() => text(page, 'detector-input-note')).toMatch(/^not applied: r must be ≥ 0/);
+    await expect.poll(() => text(page, 'detector-input-note')).toBe('r -1 Å⁻¹ not applied: the radius must be ≥ 0');
     expect(await text(page, 'detector')).toMatch(/^disk cx 60 cy 63\.5 r 8 /);
     expect(new URL(page.url()).hash).toMatch(/virtual=disk:60,63\.5,8/);
     expect(new URL(page.url()).hash).toMatch(/cal=0\.025/);

@@ -39,7 +39,7 @@ function ordinal(n: number): string {
   return `${n}${suffix}`;
 }
 
-type NavigatorMode = 'stored' | 'computed' | 'virtual' | ComView;
+type NavigatorMode = 'stored' | 'computed' | 'virtual' | ComView | 'orientation';
 type PatternMode = 'position' | 'sum' | 'mean' | 'max' | 'std';
 
 function toolbar(parent: HTMLElement, label: string): HTMLElement {
@@ -132,7 +132,7 @@ export class Viewer {
     navPanel.replaceChildren(element('h2', {}, 'Scan'));
     const navBar = toolbar(navPanel, 'show');
     this.#navMode = element('select', { 'data-testid': 'navigator-mode' });
-    for (const [v, t] of [['stored', 'stored VBF'], ['computed', 'mean intensity'], ['virtual', 'virtual image'], ...COM_VIEWS]) {
+    for (const [v, t] of [['stored', 'stored VBF'], ['computed', 'mean intensity'], ['virtual', 'virtual image'], ...COM_VIEWS, ['orientation', 'orientation map']]) {
       this.#navMode.append(element('option', { value: v }, t));
     }
     this.#navMode.addEventListener('change', () => void this.#showNavigator(this.#navMode.value as NavigatorMode));
@@ -361,6 +361,11 @@ export class Viewer {
     this.#writeHash();
   }
 
+  /** The orientation map changed: redrawn on the scan when it is shown there. */
+  orientationChanged(): void {
+    if (this.#navMode.value === 'orientation') void this.#showNavigator('orientation');
+  }
+
   /** The detector drawn, typed or nudged: readouts follow it; once final, its image is computed. */
   #onDetector(shape: Shape | undefined, final: boolean): void {
     this.#detectorReadout.textContent = shape ? this.#describeDetector(shape) : '';
@@ -413,11 +418,11 @@ export class Viewer {
       return;
     }
     const { cx, cy, what } = this.#profileCentre();
-    const value = this.pattern.image?.values[y * this.patternCols + x];
     const c = this.calibration.current;
     // Once calibrated, the reciprocal-space vector too (qx right, qy down, as the pattern is shown).
     const q = c ? ` · qx ${format((x - cx) * c.perPixel)} qy ${format((y - cy) * c.perPixel)} Å⁻¹` : '';
-    this.#patternCursor.textContent = `x ${x} y ${y}${value === undefined ? '' : ` · value ${format(value)}`} · ${this.calibration.distance(Math.hypot(x - cx, y - cy))} from ${what}${q}`;
+    // The value is under the image already (its own readout): here, where the pixel is in reciprocal space.
+    this.#patternCursor.textContent = `x ${x} y ${y} · ${this.calibration.distance(Math.hypot(x - cx, y - cy))} from ${what}${q}`;
   }
 
   /** No detector: the running pass stops, the overlay and the readout clear. */
@@ -613,13 +618,20 @@ export class Viewer {
   async #showNavigator(mode: NavigatorMode): Promise<void> {
     this.#navMode.value = mode;
     if (isComView(mode)) return this.#showCom(mode);
+    if (mode === 'orientation') {
+      // The map the orientation panel shows (IPF, phase, correlation or reliability), as it fills in.
+      const image = this.orientation.scanImage();
+      if (image) this.navigator.show(image);
+      else this.#setStatus('index the scan in the orientation panel to show its maps here');
+      return;
+    }
     const values = mode === 'stored' ? this.#stored : mode === 'computed' ? this.#computedNav : this.#virtual?.values;
     if (!values) {
       if (mode === 'computed') return this.#computeMean();
       this.#setStatus('draw a detector on the pattern to compute a virtual image');
       return;
     }
-    const labels: Record<Exclude<NavigatorMode, ComView>, string> = {
+    const labels: Record<Exclude<NavigatorMode, ComView | 'orientation'>, string> = {
       stored: 'stored virtual bright field (VBF)',
       computed: 'mean intensity of each pattern',
       virtual: `virtual image: ${this.#virtual?.label}`,

@@ -64,7 +64,7 @@ export class DetectorInputs {
       const unit = f.length && this.#calibration ? 'Å⁻¹' : 'px';
       input.title = `${f.label} (${unit})`;
       input.setAttribute('aria-label', `detector ${f.label} in ${unit === 'px' ? 'pixels' : 'Å⁻¹'}`);
-      input.addEventListener('change', () => this.#typed(f.key, f.length, input));
+      input.addEventListener('change', () => this.#typed(f.key, f.length, input, unit));
       this.#inputs.set(f.key, input);
       parts.push(element('span', { class: 'label' }, f.label), input);
       if (f.length) parts.push(element('span', { class: 'label' }, unit));
@@ -73,7 +73,7 @@ export class DetectorInputs {
     this.root.replaceChildren(element('span', { class: 'label' }, 'at'), ...parts, element('span', { class: 'label hint' }, `(${positions})`), this.#note);
   }
 
-  #typed(key: string, length: boolean, input: HTMLInputElement): void {
+  #typed(key: string, length: boolean, input: HTMLInputElement, unit: string): void {
     const shape = this.#shape;
     if (!shape) return;
     const value = input.value.trim() === '' ? NaN : Number(input.value);
@@ -81,7 +81,7 @@ export class DetectorInputs {
     const refused = typeof next === 'string' ? next : this.#apply(next);
     if (refused) {
       input.classList.add('invalid');
-      this.#note.textContent = `not applied: ${refused}`;
+      this.#note.textContent = `${key} ${input.value.trim() || '(empty)'} ${unit} not applied: ${refused}`;
     }
   }
 }

@@ -85,20 +85,20 @@ export function shapeFields(shape: Shape): ShapeField[] {
   return FIELDS[shape.kind].map(([key, length]) => ({ key, label: key, value: (shape as unknown as Record<string, number>)[key], length }));
 }
 
-/** The shape with one number changed, or why it cannot be (a message naming the value). */
+/** The shape with one number changed, or why it cannot be (the caller names the value as the user typed it). */
 export function withField(shape: Shape, key: string, value: number): Shape | string {
   if (!FIELDS[shape.kind].some(([k]) => k === key)) return `a ${shape.kind} has no ${key}`;
-  if (!Number.isFinite(value)) return `${key} must be a number`;
+  if (!Number.isFinite(value)) return 'not a number';
   const next = { ...shape, [key]: value } as Shape;
   switch (next.kind) {
     case 'point':
-      return Number.isInteger(next.x) && Number.isInteger(next.y) ? next : `a point's ${key} is a whole pixel, got ${value}`;
+      return Number.isInteger(next.x) && Number.isInteger(next.y) ? next : "a point's position is a whole pixel";
     case 'disk':
-      return next.r >= 0 ? next : `r must be ≥ 0, got ${value}`;
+      return next.r >= 0 ? next : 'the radius must be ≥ 0';
     case 'annulus':
-      return next.r1 >= 0 && next.r2 >= next.r1 ? next : `the annulus needs 0 ≤ r1 ≤ r2, got r1 ${next.r1} and r2 ${next.r2}`;
+      return next.r1 >= 0 && next.r2 >= next.r1 ? next : 'the annulus needs 0 ≤ r1 ≤ r2';
     case 'rect':
-      return Number.isInteger(value) && next.x1 > next.x0 && next.y1 > next.y0 ? next : `the rectangle needs whole pixels with x0 < x1 and y0 < y1, got ${key} ${value}`;
+      return Number.isInteger(value) && next.x1 > next.x0 && next.y1 > next.y0 ? next : 'the rectangle needs whole pixels with x0 < x1 and y0 < y1';
   }
 }
 
