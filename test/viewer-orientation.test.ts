@@ -159,6 +159,11 @@ describe.skipIf(!CHROMIUM)('orientation maps in the viewer', () => {
     const pixels = await page.getByTestId('orientation-canvas').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
     // Every position indexed: no black pixel in the IPF map.
     for (let k = 0; k < pixels.length; k += 4) expect(pixels[k] + pixels[k + 1] + pixels[k + 2]).toBeGreaterThan(0);
+    // The scan view shows the same map, with the same label.
+    await page.getByTestId('navigator-mode').selectOption('orientation');
+    await expect.poll(() => page.getByTestId('navigator-label').textContent()).toBe(await page.getByTestId('orientation-map-label').textContent());
+    const onScan = await page.getByTestId('navigator-canvas').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
+    expect(onScan).toEqual(pixels);
     await page.getByTestId('orientation-panel').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-orientation-1400.png') });
     await page.setViewportSize({ width: 1024, height: 700 });

@@ -11,8 +11,8 @@ import { COLORMAP_NAMES, type ColormapName, type DisplayOptions } from '../../sr
 import { COM_VIEWS, type ComSettings, type ComView } from './com-panel.js';
 import type { Shape } from './shapes.js';
 
-export type ShowMode = 'stored' | 'computed' | 'virtual' | ComView;
-const SHOW_MODES: readonly ShowMode[] = ['stored', 'computed', 'virtual', ...COM_VIEWS.map(([view]) => view)];
+export type ShowMode = 'stored' | 'computed' | 'virtual' | ComView | 'orientation';
+const SHOW_MODES: readonly ShowMode[] = ['stored', 'computed', 'virtual', ...COM_VIEWS.map(([view]) => view), 'orientation'];
 
 export interface ViewState {
   virtual?: Shape;

@@ -15,7 +15,7 @@ import { createIndexMaps, type IndexMaps } from '../../../src/indexing/match.js'
 import { orientationAng, orientationCtf, orientationNpy, phaseColour } from '../../../src/indexing/outputs.js';
 import type { Blockfile } from '../../../src/reader/blockfile.js';
 import { save } from '../downloads.js';
-import { element, format } from '../image-view.js';
+import { element, format, type ShownImage } from '../image-view.js';
 import { formatIndices, inspect, SpotSimulator, type Inspection } from './inspect.js';
 import { MAP_KINDS, mapFigure, mapKey, mapRgba, type MapKind } from './maps.js';
 import { phaseFromText, phaseSummary, shippedPhase, SHIPPED_PHASES, type ViewerPhase } from './phases.js';
@@ -49,6 +49,8 @@ export interface OrientationHost {
   hold(abort: AbortController): () => void;
   /** Writes the view (the panel's part from {@link OrientationPanel.hashState}) into the URL. */
   updateHash(): void;
+  /** The map shown changed (kind, or pieces arrived): the scan view redraws it if it shows it. */
+  orientationChanged(): void;
 }
 
 /** A finished (or running) run: its maps and what they were made with. */
@@ -494,6 +496,7 @@ export class OrientationPanel {
     const where = run.region ? ` of x ${run.region.x0}–${run.region.x1 - 1}, y ${run.region.y0}–${run.region.y1 - 1}` : '';
     this.#mapLabel.textContent = `${name}${where}${run.map ? '' : ' (indexing…)'}`;
     this.#mapCanvas.dataset.kind = this.#kind;
+    this.#host.orientationChanged();
     this.#key.replaceChildren(
       ...mapKey(this.#kind, run.phases).map((k) => {
         const item = element('figure', {});
@@ -501,6 +504,22 @@ export class OrientationPanel {
         return item;
       }),
     );
+  }
+
+  /**
+   * The map shown, for the scan view: its colours, and as values the
+   * correlation or reliability (NaN where not indexed) or else the phase.
+   */
+  scanImage(): ShownImage | undefined {
+    const run = this.#run;
+    if (!run) return undefined;
+    const { maps } = run;
+    const values = new Float64Array(maps.count);
+    for (let i = 0; i < maps.count; i++) {
+      const p = maps.phase[i];
+      values[i] = this.#kind === 'correlation' ? (p ? maps.correlation[i] : NaN) : this.#kind === 'reliability' ? (p ? maps.reliability[i] : NaN) : p;
+    }
+    return { values, rgba: mapRgba(this.#kind, maps, run.phases), rows: this.#host.scanRows, cols: this.#host.scanCols, label: this.#mapLabel.textContent ?? '' };
   }
 
   /** The marker on the map, the readout and the spots on the pattern for the viewer's position. */
