@@ -19,8 +19,10 @@ describe('units shown', () => {
 
   it('names the source, so an estimate reads as one', () => {
     expect(describeCalibration(undefined)).toBe('uncalibrated: pattern distances in pixels');
-    expect(describeCalibration(measured)).toBe('0.025 Å⁻¹ per pixel, measured: measured on a ring');
-    expect(describeCalibration({ perPixel: 0.0250123, source: 'header', how: 'estimated from the header: …' })).toBe('0.02501 Å⁻¹ per pixel, estimate from header: estimated from the header: …');
+    expect(describeCalibration(measured)).toBe('0.025 Å⁻¹ per pixel, measured on a ring');
+    expect(describeCalibration({ perPixel: 0.0250123, source: 'header', how: 'estimated from the header: SDP 7975 …' })).toBe('0.02501 Å⁻¹ per pixel, estimate from header: SDP 7975 …');
+    expect(describeCalibration({ perPixel: 0.02, source: 'typed', how: 'typed in by the user' })).toBe('0.02 Å⁻¹ per pixel, typed in');
+    expect(describeCalibration({ perPixel: 0.02, source: 'link', how: 'cal=0.02 in the link' })).toBe('0.02 Å⁻¹ per pixel, from the link');
   });
 });
 

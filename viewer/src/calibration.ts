@@ -33,10 +33,13 @@ export function formatDistance(pixels: number, calibration: ReciprocalCalibratio
   return volts && volts > 0 ? `${digits(k)} Å⁻¹ (${digits(reciprocalToMrad(k, volts))} mrad)` : `${digits(k)} Å⁻¹`;
 }
 
-/** The calibration in one line: value, source and how ("0.025 Å⁻¹ per pixel, measured: …"). */
+/** The calibration in one line: value, source and how ("0.025 Å⁻¹ per pixel, measured on a ring of …"). */
 export function describeCalibration(calibration: ReciprocalCalibration | undefined): string {
   if (!calibration) return 'uncalibrated: pattern distances in pixels';
-  return `${digits(calibration.perPixel)} Å⁻¹ per pixel, ${SOURCE_LABELS[calibration.source] ?? calibration.source}: ${calibration.how}`;
+  const label = SOURCE_LABELS[calibration.source] ?? calibration.source;
+  // `how` often opens with what the label says already ("estimated from the header: …", "measured on …").
+  const detail = calibration.how.replace(/^(estimated from the header:|typed in by the user|measured|cal=\S+ in the link)\s*/, '');
+  return `${digits(calibration.perPixel)} Å⁻¹ per pixel, ${label}${detail ? `${calibration.source === 'measured' ? ' ' : ': '}${detail}` : ''}`;
 }
 
 const STORAGE_PREFIX = 'blockfile.calibration:';
