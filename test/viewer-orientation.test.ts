@@ -196,6 +196,14 @@ describe.skipIf(!CHROMIUM)('orientation maps in the viewer', () => {
           expect(pixels[k] + pixels[k + 1] + pixels[k + 2] > 0, `${x}, ${y}`).toBe(inside);
         }
       }
+      // A finer run, cancelled while it runs: the run stops, saying so, and the buttons come back.
+      await again.getByTestId('index-resolution').fill('1');
+      await again.getByTestId('index-run').click();
+      await again.getByTestId('index-status').filter({ hasText: /^indexing: \d+ of 48 patterns/ }).waitFor({ timeout: 60_000 });
+      await again.getByTestId('index-cancel').click();
+      await expect.poll(() => again.getByTestId('index-status').textContent()).toBe('indexing cancelled');
+      expect(await again.getByTestId('index-cancel').isHidden()).toBe(true);
+      expect(await again.getByTestId('orientation-panel').getAttribute('aria-busy')).toBe('false');
       expect(await again.getByTestId('link-note').textContent()).toBe('');
     } finally {
       await again.close();
