@@ -212,6 +212,8 @@ async function launchFirefox(executablePath: string): Promise<TestBrowser> {
       const context = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: downloads } });
       const page = await context.newPage();
       await page.setViewport(viewport);
+      let view = viewport;
+      const inside = (v: number, size: number) => Math.min(Math.max(v, 0), size - 1);
       const pageErrors: string[] = [];
       const consoleErrors: string[] = [];
       page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -252,12 +254,16 @@ async function launchFirefox(executablePath: string): Promise<TestBrowser> {
         goto: async (url) => void (await page.goto(url)),
         reload: async () => void (await page.reload()),
         url: () => page.url(),
-        setViewportSize: (size) => page.setViewport(size),
+        async setViewportSize(size) {
+          await page.setViewport(size);
+          view = size;
+        },
         evaluate: (fn, arg) => page.evaluate(fn as (a: unknown) => never, arg),
         getByTestId: (id) => locate(byTestId(id)),
         locator: locate,
         mouse: {
-          move: (x, y, options) => page.mouse.move(x, y, options),
+          // WebDriver refuses pointer moves outside the viewport, where CDP (and a user holding the button) can go: held at its edge.
+          move: (x, y, options) => page.mouse.move(inside(x, view.width), inside(y, view.height), options),
           down: () => page.mouse.down(),
           up: () => page.mouse.up(),
           click: (x, y) => page.mouse.click(x, y),
