@@ -10,7 +10,8 @@ import { eulerToMatrix } from '../crystal/orientation.js';
 import type { AtomSite, Phase, SpaceGroupInfo } from '../crystal/phase.js';
 import type { Cell } from '../crystal/lattice.js';
 import type { SymOp } from '../crystal/symmetry.js';
-import { PatternSimulator } from '../crystal/simulate.js';
+import { PatternSimulator, type SimulatedPattern } from '../crystal/simulate.js';
+import type { Mat3 } from '../crystal/lattice.js';
 import { symmetryQuaternions } from './quaternion.js';
 
 export interface LibraryOptions {
@@ -32,6 +33,14 @@ export interface LibraryOptions {
   gamma?: number;
   /** At most this many spots per template, the strongest (default 60). */
   maxSpots?: number;
+  /**
+   * Each template is the mean of the patterns of its beam direction and of
+   * six directions tilted from it by this angle, degrees (default half the
+   * resolution; 0 for the direction's own pattern): a precession pattern
+   * changes within a fraction of a degree of tilt, so a template made for one
+   * point of the grid would miss orientations between grid points.
+   */
+  spread?: number;
 }
 
 /** One phase's templates: parallel typed arrays. */
@@ -71,6 +80,8 @@ export interface TemplateLibrary {
   precession: number;
   voltage: number;
   thickness: number;
+  /** Tilt of the patterns averaged into each template, degrees (see {@link LibraryOptions.spread}; absent in libraries from before it: 0). */
+  spread?: number;
 }
 
 /** A generic direction: no rotation of any crystallographic group fixes it. */
@@ -130,6 +141,57 @@ export function templateSimulator(phase: Phase, options: Pick<Required<LibraryOp
   });
 }
 
+/** G·R, R the rotation by `angle` radians about the unit sample-frame axis (x, y, 0): a tilt of the beam. */
+function tilt(g: Mat3, x: number, y: number, angle: number): Mat3 {
+  const c = Math.cos(angle), s = Math.sin(angle), k = 1 - c;
+  const r = [c + x * x * k, x * y * k, y * s, x * y * k, c + y * y * k, -x * s, -y * s, x * s, c];
+  const out = new Array<number>(9) as Mat3;
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) out[3 * i + j] = g[3 * i] * r[j] + g[3 * i + 1] * r[3 + j] + g[3 * i + 2] * r[6 + j];
+  return out;
+}
+
+/**
+ * The pattern a template stands for: the mean intensity of each reflection
+ * over the patterns of G and of G tilted by `spread` degrees towards six
+ * directions 60° apart (absent reflections count 0), at G's spot positions
+ * (a reflection only the tilts show at the first tilt's).
+ */
+export function spreadPattern(simulator: PatternSimulator, g: Mat3, spread: number): SimulatedPattern {
+  const centre = simulator.simulate(g);
+  if (!(spread > 0)) return centre;
+  const index = new Map<string, number>();
+  const hkl: number[] = [], x: number[] = [], y: number[] = [], excitation: number[] = [], f2: number[] = [], sum: number[] = [];
+  const add = (p: SimulatedPattern) => {
+    for (let i = 0; i < p.count; i++) {
+      const key = `${p.hkl[3 * i]},${p.hkl[3 * i + 1]},${p.hkl[3 * i + 2]}`;
+      const at = index.get(key);
+      if (at !== undefined) {
+        sum[at] += p.intensity[i];
+        continue;
+      }
+      index.set(key, sum.length);
+      hkl.push(p.hkl[3 * i], p.hkl[3 * i + 1], p.hkl[3 * i + 2]);
+      x.push(p.x[i]);
+      y.push(p.y[i]);
+      excitation.push(p.excitation[i]);
+      f2.push(p.f2[i]);
+      sum.push(p.intensity[i]);
+    }
+  };
+  add(centre);
+  const angle = (spread * Math.PI) / 180;
+  for (let j = 0; j < 6; j++) add(simulator.simulate(tilt(g, Math.cos((j * Math.PI) / 3), Math.sin((j * Math.PI) / 3), angle)));
+  return {
+    count: sum.length,
+    hkl: Int32Array.from(hkl),
+    x: Float64Array.from(x),
+    y: Float64Array.from(y),
+    excitation: Float64Array.from(excitation),
+    f2: Float64Array.from(f2),
+    intensity: Float64Array.from(sum, (v) => v / 7),
+  };
+}
+
 /** Steps of the polar angle in a full turn for a resolution: about 360/resolution, a multiple of 8. */
 export function polarSteps(resolution: number): number {
   return Math.max(64, 8 * Math.round(360 / resolution / 8));
@@ -140,8 +202,14 @@ export function polarSteps(resolution: number): number {
  * `directions` (crystal frame, interleaved x, y, z) default to the
  * fundamental sector's grid.
  */
-export function buildPhaseLibrary(phase: Phase, index: number, options: Required<LibraryOptions>, directions = fundamentalDirections(phase.laueRotations, options.resolution)): PhaseLibrary {
+export function buildPhaseLibrary(
+  phase: Phase,
+  index: number,
+  options: Required<Omit<LibraryOptions, 'spread'>> & Pick<LibraryOptions, 'spread'>,
+  directions = fundamentalDirections(phase.laueRotations, options.resolution),
+): PhaseLibrary {
   const { radius, innerRadius, pixelSize, resolution, gamma, maxSpots } = options;
+  const spread = options.spread ?? 0;
   const steps = polarSteps(resolution);
   const simulator = templateSimulator(phase, options);
   const half = simulator.center[0];
@@ -155,7 +223,7 @@ export function buildPhaseLibrary(phase: Phase, index: number, options: Required
     const [x, y, z] = [directions[d], directions[d + 1], directions[d + 2]];
     const Phi = Math.acos(Math.max(-1, Math.min(1, z)));
     const phi2 = Math.hypot(x, y) < 1e-12 ? 0 : Math.atan2(x, y);
-    const pattern = simulator.simulate(eulerToMatrix(0, Phi, phi2));
+    const pattern = spreadPattern(simulator, eulerToMatrix(0, Phi, phi2), spread);
     order.length = 0;
     for (let i = 0; i < pattern.count; i++) {
       const r = Math.hypot(pattern.x[i] - half, pattern.y[i] - half);
@@ -211,13 +279,15 @@ export function libraryOptions(options: LibraryOptions): Required<LibraryOptions
     maxSpots: 60,
     ...options,
   };
+  const spread = full.spread ?? full.resolution / 2;
   if (!(full.pixelSize > 0)) throw new RangeError(`pixelSize must be positive (Å⁻¹ per pixel), got ${full.pixelSize}`);
   if (!(full.radius > 2)) throw new RangeError(`radius must be more than 2 pixels, got ${full.radius}`);
   if (!(full.innerRadius >= 0 && full.innerRadius < full.radius)) throw new RangeError(`innerRadius must be 0 to radius (${full.radius}), got ${full.innerRadius}`);
   if (!(full.resolution >= 0.25 && full.resolution <= 10)) throw new RangeError(`resolution must be 0.25 to 10 degrees, got ${full.resolution}`);
   if (!(full.gamma > 0 && full.gamma <= 2)) throw new RangeError(`gamma must be in (0, 2], got ${full.gamma}`);
   if (!(Number.isInteger(full.maxSpots) && full.maxSpots >= 1)) throw new RangeError(`maxSpots must be a positive integer, got ${full.maxSpots}`);
-  return full;
+  if (!(spread >= 0 && spread <= 5)) throw new RangeError(`spread must be 0 to 5 degrees, got ${spread}`);
+  return { ...full, spread };
 }
 
 /**
@@ -246,6 +316,7 @@ export function buildLibrary(phases: readonly Phase[], options: LibraryOptions):
     precession: full.precession,
     voltage: full.voltage,
     thickness: full.thickness,
+    spread: full.spread,
   };
 }
 

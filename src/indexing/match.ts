@@ -14,7 +14,7 @@ import { eulerToMatrix, matrixToEuler } from '../crystal/orientation.js';
 import type { Mat3 } from '../crystal/lattice.js';
 import { makePhase } from '../crystal/phase.js';
 import type { PatternSimulator } from '../crystal/simulate.js';
-import { matrixToQuaternion, misorientation } from './quaternion.js';
+import { matrixToQuaternion, misorientation, type Quaternion } from './quaternion.js';
 import { templateSimulator, type PhaseLibrary, type TemplateLibrary } from './library.js';
 
 export interface MatchOptions {
@@ -109,6 +109,9 @@ const COARSE_SPOTS = 8;
 /** Step sizes of the off-grid refinement, degrees. */
 const REFINE_STEPS = [0.5, 0.25, 0.125];
 
+/** Grid solutions closer than this (degrees) to one already refined are not refined again. */
+const REFINE_APART = 2;
+
 
 interface Candidate {
   phase: number;
@@ -161,6 +164,8 @@ export class PatternMatcher {
   #partialFrom = 0;
   readonly #norm2: Float64Array;
   readonly #boxRows: Float64Array;
+  readonly #smoothed: Float32Array;
+  readonly #smoothRows: Float32Array;
   readonly #corr: Float64Array;
   /** Per phase: coarse bin of each spot, plain and mirrored. */
   readonly #coarseA: Uint16Array[];
@@ -203,6 +208,8 @@ export class PatternMatcher {
     this.#visible = new Float32Array(this.#rows * 2 * steps);
     this.#norm2 = new Float64Array(steps);
     this.#boxRows = new Float64Array(size * size);
+    this.#smoothed = new Float32Array(size * size);
+    this.#smoothRows = new Float32Array(size * size);
     this.#corr = new Float64Array(steps);
     const bins = this.#coarseBins;
     this.#coarseA = library.phases.map((p) => Uint16Array.from(p.spotA, (a) => a >> 1));
@@ -284,6 +291,29 @@ export class PatternMatcher {
     }
     c.refined = g;
     c.score = best;
+  }
+
+  /**
+   * The frame smoothed by a 3 × 3 binomial kernel (edges repeated): a
+   * matched filter for spots a few pixels wide, it takes most of the
+   * counting noise out before the background is removed and the gamma
+   * raises what is left.
+   */
+  #smooth(frame: ArrayLike<number>): Float32Array {
+    const n = this.size;
+    const out = this.#smoothed;
+    const rows = this.#smoothRows;
+    for (let y = 0; y < n; y++) {
+      const row = y * n;
+      for (let x = 0; x < n; x++) rows[row + x] = 0.25 * frame[row + (x > 0 ? x - 1 : 0)] + 0.5 * frame[row + x] + 0.25 * frame[row + (x < n - 1 ? x + 1 : x)];
+    }
+    for (let y = 0; y < n; y++) {
+      const up = (y > 0 ? y - 1 : 0) * n;
+      const row = y * n;
+      const down = (y < n - 1 ? y + 1 : y) * n;
+      for (let x = 0; x < n; x++) out[row + x] = 0.25 * rows[up + x] + 0.5 * rows[row + x] + 0.25 * rows[down + x];
+    }
+    return out;
   }
 
   /**
@@ -536,7 +566,7 @@ export class PatternMatcher {
     const [cx, cy] = this.options.center ?? this.findCenter(frame);
     maps.center[2 * index] = cx;
     maps.center[2 * index + 1] = cy;
-    const { norm, peak } = this.#transform(frame, cx, cy);
+    const { norm, peak } = this.#transform(this.#smooth(frame), cx, cy);
     this.#norm = norm;
     this.#center = [cx, cy];
     if (!(norm > 0)) return;
@@ -558,11 +588,18 @@ export class PatternMatcher {
     const toRadians = (turn: number) => (2 * Math.PI * turn) / steps;
     const gridOrientation = (c: Candidate) => orientationOf(phases[c.phase], c.template, c.mirrored, toRadians(c.turn));
     if (this.options.refine > 0) {
+      // The best few distinct solutions per phase: neighbouring templates of one peak refine to the same place, and a
+      // peak the grid met off its top may lie below several of them.
+      const chosen: { phase: number; q: Quaternion }[] = [];
       const refined = new Array<number>(phases.length).fill(0);
       for (const c of candidates) {
         if (refined[c.phase] >= this.options.refine) continue;
+        const g = gridOrientation(c);
+        const q = matrixToQuaternion(g);
+        if (chosen.some((o) => o.phase === c.phase && misorientation(q, o.q, phases[c.phase].symmetry) < REFINE_APART)) continue;
+        chosen.push({ phase: c.phase, q });
         refined[c.phase]++;
-        this.#refine(c, gridOrientation(c));
+        this.#refine(c, g);
       }
       candidates.sort(byScore);
     }
