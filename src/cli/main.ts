@@ -191,7 +191,7 @@ export function buildProgram(): Command {
   withPartOptions(withAnalysisOptions(
     program
       .command('com')
-      .description('centre-of-mass maps of the patterns (x column and y row, in pixels): .npy stack [2, NY, NX], 2-page .tiff, or OUT-x.png and OUT-y.png')
+      .description('centre-of-mass maps of the patterns (x column and y row, in pixels) and the shift field derived from them (--fields): .npy stack [n, NY, NX], n-page .tiff, or OUT-x.png, OUT-y.png (OUT-NAME.png for each field)')
       .argument('<file>', 'a .blo file')
       .option('--disk <cx,cy,r>', 'only pixels inside this disk count (r in pixels, or 0.25A-1, 6mrad with --pixel-size)')
       .option('--pixel-size <A|header>', 'Å⁻¹ per pattern pixel, or header (the header\'s estimate): radii may then be given as 0.25A-1 or 6mrad')
