@@ -155,7 +155,8 @@ describeInBrowsers('the viewer through blo view', (entry) => {
     browser = await browsers.get(entry);
   }, 60_000);
 
-  it('shows the virtual image the server computed, equal to the library', async () => {
+  // In Firefox the served route's images are compared with the library's by the link test below (and viewer.test.ts): once is enough here.
+  it.skipIf(entry.name !== 'Chromium')('shows the virtual image the server computed, equal to the library', async () => {
     const server = await dist.startViewServer(file, { viewerDir: join(REPO_ROOT, 'dist', 'viewer'), workers: 2 });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     try {
