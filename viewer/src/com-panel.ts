@@ -104,7 +104,7 @@ export class ComPanel {
   readonly #step: [number, number] | undefined;
   #fields: { maps: ComMaps; rotation: number; flip: boolean; fields: ComFields } | undefined;
   /** The maps the least-curl button estimates from. */
-  #maps: (() => ComMaps | undefined) | undefined;
+  readonly #maps: () => ComMaps | undefined;
 
   constructor(
     parent: HTMLElement,
@@ -223,7 +223,7 @@ export class ComPanel {
   }
 
   #leastCurl(): void {
-    const maps = this.#maps?.();
+    const maps = this.#maps();
     if (!maps) {
       this.#note.textContent = 'compute the centre of mass first';
       return;
