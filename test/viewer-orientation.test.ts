@@ -151,7 +151,7 @@ describe.skipIf(!CHROMIUM)('orientation maps in the viewer', () => {
     await expect.poll(() => page.getByTestId('inspect-euler').textContent()).toBe(`Euler φ1 Φ φ2${Array.from(map.euler.subarray(3 * (i - 1), 3 * i), (v) => `${v.toFixed(2)}°`).join(' ')}`);
   }, 60_000);
 
-  it('shows each map with its key, at 1400 × 900 and 1024 × 700', async () => {
+  it('adds and removes a CIF of one\'s own, and shows each map with its key (and on the scan), at 1400 × 900 and 1024 × 700', async () => {
     for (const [kind, key] of [['phase', 'Copper'], ['reliability', 'reliability'], ['ipf-z', 'red [001], green [101], blue [111]']] as const) {
       await page.getByTestId('orientation-map-kind').selectOption(kind);
       await expect.poll(() => page.getByTestId('orientation-key').textContent()).toContain(key);
@@ -159,6 +159,15 @@ describe.skipIf(!CHROMIUM)('orientation maps in the viewer', () => {
     const pixels = await page.getByTestId('orientation-canvas').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
     // Every position indexed: no black pixel in the IPF map.
     for (let k = 0; k < pixels.length; k += 4) expect(pixels[k] + pixels[k + 1] + pixels[k + 2]).toBeGreaterThan(0);
+    // A CIF of one's own (picked), one that is not a CIF (named), and × removing a phase.
+    writeFileSync(join(dir, 'my-iron.cif'), readFileSync(join(REPO_ROOT, 'examples', 'ferrite.cif')));
+    writeFileSync(join(dir, 'broken.cif'), 'data_x\n_cell_length_a nope\n');
+    await page.getByTestId('phase-input').setInputFiles([join(dir, 'my-iron.cif'), join(dir, 'broken.cif')]);
+    await expect.poll(() => page.getByTestId('phase-summary-my-iron').textContent()).toMatch(/\(229\) · Laue m-3m · a 2\.8/);
+    expect(await page.getByTestId('phase-note').textContent()).toContain('broken.cif');
+    expect(new URL(page.url()).hash).toContain('phases=Cu,my-iron');
+    await page.getByTestId('phase-remove-my-iron').click();
+    expect(await page.getByTestId('phase-list').textContent()).not.toContain('my-iron');
     // The scan view shows the same map, with the same label.
     await page.getByTestId('navigator-mode').selectOption('orientation');
     await expect.poll(() => page.getByTestId('navigator-label').textContent()).toBe(await page.getByTestId('orientation-map-label').textContent());
