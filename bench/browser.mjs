@@ -5,57 +5,100 @@
 //   node bench/browser.mjs FILE [REPEATS]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
-/** Seconds from releasing the mouse after drawing a disk on the pattern to the virtual image shown. */
-async function drawDisk(page, dp, r, shift = 0) {
+/** How long one image may take before the measurement fails (not hangs): BENCH_BROWSER_TIMEOUT seconds. */
+const STEP_MS = 1000 * Number(process.env.BENCH_BROWSER_TIMEOUT ?? 300);
+
+/** `promise`, or a rejection naming `what` after STEP_MS (or when the page crashes). */
+function bounded(page, promise, what) {
+  let timer;
+  let onCrash;
+  const fail = new Promise((_, reject) => {
+    // A little after the page's own limit, whose message says more.
+    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${STEP_MS / 1000} s`)), STEP_MS + 5000);
+    onCrash = () => reject(new Error(`${what}: the page crashed`));
+    page.once('crash', onCrash);
+  });
+  return Promise.race([promise, fail]).finally(() => {
+    clearTimeout(timer);
+    page.off('crash', onCrash);
+  });
+}
+
+/**
+ * Seconds from releasing the mouse after drawing a disk on the pattern to
+ * the full virtual image shown, and the disk drawn (as the viewer read the
+ * drag), or an error after STEP_MS saying what was last shown.
+ */
+async function drawDisk(page, dp, r, shift, what) {
   await page.getByTestId('detector-disk').click();
-  const box = await page.getByTestId('pattern-overlay').boundingBox();
-  const at = (x, y) => ({ x: box.x + ((x + 0.5) / dp) * box.width, y: box.y + ((y + 0.5) / dp) * box.height });
   const c = (dp - 1) / 2;
   // A later disk is drawn away from the first (a drag on a shape moves it).
   const cy = c + shift;
-  const from = at(c, cy);
-  const to = at(c + r, cy);
+  // The pattern's place on the page, read just before each move: the layout may shift as images arrive.
+  const at = async (x, y) => {
+    const box = await page.getByTestId('pattern-overlay').boundingBox();
+    return { x: box.x + ((x + 0.5) / dp) * box.width, y: box.y + ((y + 0.5) / dp) * box.height };
+  };
+  const from = await at(c, cy);
   await page.mouse.move(from.x, from.y);
   await page.mouse.down();
+  const to = await at(c + r, cy);
   await page.mouse.move(to.x, to.y, { steps: 3 });
-  const label = `virtual image: disk cx ${c} cy ${cy} r ${r}`;
-  // Timed in the page: from the pointer's release to the label of the image shown.
-  const done = page.evaluate(
-    (label) =>
-      new Promise((resolve) => {
+  // Timed in the page: from the pointer's release to a full (not partial, not preview) image of a disk
+  // centred where this one was drawn. The watch is in place before the release (under load a watch
+  // set up alongside it could miss the release and wait for ever).
+  await page.evaluate(
+    ({ ms, what, cy }) => {
+      window.__benchImage = new Promise((resolve, reject) => {
         let t0;
-        window.addEventListener('pointerup', () => (t0 = performance.now()), { capture: true, once: true });
         const el = document.querySelector('[data-testid="navigator-label"]');
+        const full = /^virtual image: (disk cx [\d.]+ cy ([\d.]+) r [\d.]+)$/;
+        window.addEventListener('pointerup', () => (t0 = performance.now()), { capture: true, once: true });
         const check = () => {
-          if (t0 !== undefined && el.textContent === label) {
+          const m = full.exec(el.textContent ?? '');
+          if (t0 !== undefined && m && Number(m[2]) === cy) {
             observer.disconnect();
-            resolve((performance.now() - t0) / 1000);
+            clearTimeout(timer);
+            resolve({ seconds: (performance.now() - t0) / 1000, disk: m[1] });
           }
         };
         const observer = new MutationObserver(check);
         observer.observe(el, { childList: true, characterData: true, subtree: true });
-      }),
-    label,
+        const timer = setTimeout(() => {
+          observer.disconnect();
+          const status = document.getElementById('status')?.textContent ?? '';
+          reject(new Error(`${what}: no full virtual image after ${ms / 1000} s${t0 === undefined ? ' (the release was not seen)' : ''}; shown: "${el.textContent}", status: "${status}"`));
+        }, ms);
+      });
+    },
+    { ms: STEP_MS, what, cy },
   );
-  await new Promise((r) => setTimeout(r, 50));
   await page.mouse.up();
-  return done;
+  return bounded(page, page.evaluate(() => window.__benchImage), what);
 }
 
 function cliSeconds(file, dp, r, out) {
   // The same disk as the viewer's first.
   const c = (dp - 1) / 2;
   const t = performance.now();
-  const run = spawnSync(process.execPath, [join(root, 'bin', 'blo.js'), 'virtual', file, '--disk', `${c},${c},${r}`, '-o', join(out, 'v.npy'), '--overwrite'], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(run.stderr);
+  const run = spawnSync(process.execPath, [join(root, 'bin', 'blo.js'), 'virtual', file, '--disk', `${c},${c},${r}`, '-o', join(out, 'v.npy'), '--overwrite'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: STEP_MS,
+  });
+  if (run.status !== 0) throw new Error(`blo virtual failed: ${run.error?.message ?? run.stderr}`);
   return (performance.now() - t) / 1000;
 }
 
@@ -70,29 +113,48 @@ export async function measureBrowser(file, repeats = 3) {
   await bf.close();
   const r = Math.round(dp / 16);
   const out = mkdtempSync(join(tmpdir(), 'blo-bench-browser-'));
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], timeout: STEP_MS });
+  const version = browser.version();
   const server = await startViewServer(file);
   const times = { cli: [], served: [], servedAgain: [], fileFirst: [], fileHeld: [] };
+  const loads = [];
+  const disks = new Set();
+  const image = async (page, list, shift, what) => {
+    loads.push(loadavg()[0]);
+    const { seconds, disk } = await drawDisk(page, dp, r, shift, what);
+    list.push(seconds);
+    if (!shift) disks.add(disk);
+  };
+  const newPage = async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // Every wait ends: opening, the pattern, the workers' memory.
+    page.setDefaultTimeout(STEP_MS);
+    return page;
+  };
   try {
     for (let rep = 0; rep < repeats; rep++) {
       times.cli.push(cliSeconds(file, dp, r, out));
       // blo view: a fresh page each time (its worker threads stay with the server).
-      let page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      let page = await newPage();
       await page.goto(server.url);
       await page.getByTestId('pattern-label').filter({ hasText: 'pattern at' }).waitFor();
-      times.served.push(await drawDisk(page, dp, r));
-      times.servedAgain.push(await drawDisk(page, dp, r, 3 * r));
+      await image(page, times.served, 0, '`blo view`, first image');
+      await image(page, times.servedAgain, 3 * r, '`blo view`, next image');
       await page.close();
       times.cli.push(cliSeconds(file, dp, r, out));
       // A local File, picked: new workers, nothing kept yet.
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      page = await newPage();
       await page.goto(server.url.replace(/&file=.*/, ''));
       await page.getByTestId('file-input').setInputFiles(file);
       await page.getByTestId('pattern-label').filter({ hasText: 'pattern at' }).waitFor();
-      times.fileFirst.push(await drawDisk(page, dp, r));
+      await image(page, times.fileFirst, 0, 'local File, first pass');
       // Once the workers hold the file (read in the background when nothing else runs).
-      await page.waitForFunction(() => document.querySelector('[data-testid="navigator-view-root"]')?.dataset.cache === 'full', null, { timeout: 120_000 });
-      times.fileHeld.push(await drawDisk(page, dp, r, 3 * r));
+      await bounded(
+        page,
+        page.waitForFunction(() => document.querySelector('[data-testid="navigator-view-root"]')?.dataset.cache === 'full', null, { timeout: STEP_MS }),
+        'the workers holding the file',
+      );
+      await image(page, times.fileHeld, 3 * r, 'local File, held');
       await page.close();
     }
   } finally {
@@ -111,7 +173,10 @@ export async function measureBrowser(file, repeats = 3) {
       row('viewer, local File, once the workers hold the file', times.fileHeld),
     ],
     detector: `disk r ${r} at the pattern centre`,
-    chromium: browser.version?.() ?? '',
+    drawn: [...disks],
+    load: [Math.min(...loads), median(loads), Math.max(...loads)],
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    chromium: version,
   };
 }
 
@@ -120,12 +185,16 @@ export function browserMarkdown(measured, repeats) {
   const fmt = (v, d = 3) => v.toFixed(d);
   const lines = ['| route | median s | best s | ÷ CLI |', '|---|---:|---:|---:|'];
   for (const r of measured.rows) lines.push(`| ${r.title} | ${fmt(r.seconds)} | ${fmt(r.best)} | ${fmt(r.ratio, 2)} |`);
-  return `A virtual image (${measured.detector}) of the u8 file in headless Chromium, from releasing the mouse
-to the image shown, beside \`blo virtual\` writing the same image as a fresh process (median of ${repeats * 2} runs,
-interleaved with the viewer's). \`blo view\` runs the pass in the server next to the file, on worker
-threads, and streams the result. From a local File, Web Workers read it: the first pass right after
-opening (while the page also reads its drag preview); then, when nothing else runs, the workers read
-the file into memory in the background (up to a quarter of the device's memory, at most 2 GiB), and
+  const [lo, mid, hi] = measured.load.map((v) => v.toFixed(1));
+  const drawn = measured.drawn.length === 1 ? measured.drawn[0] : measured.drawn.join(', ');
+  return `A virtual image (${measured.detector}; the viewer read the drag as ${drawn}) of the u8 file in headless
+Chromium ${measured.chromium}, from releasing the mouse to the full image shown, beside \`blo virtual\` writing the same
+image as a fresh process (median of ${repeats * 2} runs, interleaved with the viewer's), measured ${measured.date}
+with the machine's load average (1 min) ${lo}–${hi} (median ${mid}) on its ${cpus().length} cores: the ratios are what to read.
+\`blo view\` runs the pass in the server next to the file, on worker threads, and streams the result. From a local
+File, Web Workers read it: the first pass right after opening (while the opening's mean-intensity pass and the
+drag preview are still reading: the new pass goes first, they resume after); then, when nothing else runs, the
+workers read the file into memory in the background (up to a quarter of the device's memory, at most 2 GiB), and
 passes read that.
 
 ${lines.join('\n')}`;
@@ -134,6 +203,11 @@ ${lines.join('\n')}`;
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const file = process.argv[2] ?? join(root, 'bench-data', 'u8.blo');
   const repeats = Number(process.argv[3] ?? 3);
-  const measured = await measureBrowser(file, repeats);
-  console.log(browserMarkdown(measured, repeats));
+  try {
+    const measured = await measureBrowser(file, repeats);
+    console.log(browserMarkdown(measured, repeats));
+  } catch (error) {
+    console.error(`bench/browser.mjs: ${error.message}`);
+    process.exitCode = 1;
+  }
 }

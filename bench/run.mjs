@@ -201,7 +201,7 @@ for (const [name, value, ok] of targets) targetLines.push(`| ${name} | ${fmt(val
 const minutes = ((Date.now() - started) / 60000).toFixed(1);
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${process.platform}`;
 const versions = `Node ${process.version}; ${PYTHON}: numpy ${numpyVersion}, HyperSpy ${hyperspyVersion}`;
-console.log(`\n${lines.join('\n')}\n\n${startupLines.join('\n')}\n\n${targetLines.join('\n')}\n\n${machine}; ${versions}; ${minutes} min`);
+console.log(`\n${lines.join('\n')}\n\n${startupLines.join('\n')}\n\n${browserMarkdown(viewer, browserRepeats)}\n\n${targetLines.join('\n')}\n\n${machine}; ${versions}; ${minutes} min`);
 
 const md = `# Benchmarks
 
