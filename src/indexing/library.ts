@@ -159,11 +159,12 @@ function tilt(g: Mat3, x: number, y: number, angle: number): Mat3 {
 export function spreadPattern(simulator: PatternSimulator, g: Mat3, spread: number): SimulatedPattern {
   const centre = simulator.simulate(g);
   if (!(spread > 0)) return centre;
-  const index = new Map<string, number>();
+  const index = new Map<number, number>();
   const hkl: number[] = [], x: number[] = [], y: number[] = [], excitation: number[] = [], f2: number[] = [], sum: number[] = [];
   const add = (p: SimulatedPattern) => {
     for (let i = 0; i < p.count; i++) {
-      const key = `${p.hkl[3 * i]},${p.hkl[3 * i + 1]},${p.hkl[3 * i + 2]}`;
+      // h, k, l as one number (|h|, |k|, |l| < 1024 within any detector's reach).
+      const key = ((p.hkl[3 * i] + 1024) * 2048 + p.hkl[3 * i + 1] + 1024) * 2048 + p.hkl[3 * i + 2] + 1024;
       const at = index.get(key);
       if (at !== undefined) {
         sum[at] += p.intensity[i];
