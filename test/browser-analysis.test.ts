@@ -1,19 +1,17 @@
 /**
- * The browser-safe core in real Chromium: a blockfile opened from a Blob and
+ * The browser-safe core in real Chromium and Firefox: a blockfile opened from a Blob and
  * over HTTP, analysed in the page and in Web Workers, with results
  * bit-identical to each other and to Node's.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { analyze } from '../src/analysis/engine.js';
 import type { AnalysisRequest } from '../src/analysis/request.js';
 import { Blockfile } from '../src/reader/blockfile.js';
 import { MemorySource } from '../src/sources/memory.js';
 import { buildBlockfile } from './helpers/build.js';
-import { CHROMIUM, serveForBrowser } from './helpers/browser.js';
+import { serveForBrowser } from './helpers/browser.js';
+import { describeInBrowsers, launchBrowser, type TestBrowser } from './helpers/browsers.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
-
-if (!CHROMIUM) console.warn('skipping the browser tests: no chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
 
 const request: AnalysisRequest = {
   virtual: [
@@ -44,16 +42,15 @@ const PAGE_CODE = `async (request) => {
   return { single: flat(single), inWorkers: flat(inWorkers), overHttp: flat(overHttp), started };
 }`;
 
-describe.skipIf(!CHROMIUM)('analysis in Chromium', () => {
-  let browser: Browser;
+describeInBrowsers('analysis', (entry) => {
+  let browser: TestBrowser;
   let server: Awaited<ReturnType<typeof serveForBrowser>>;
   let bytes: Uint8Array;
 
   beforeAll(async () => {
     bytes = (await buildBlockfile({ nx: 21, ny: 17, dpSize: 16, bits: 16 })).bytes;
     server = await serveForBrowser(REPO_ROOT, { '/scan.blo': bytes });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchBrowser(entry);
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -61,13 +58,11 @@ describe.skipIf(!CHROMIUM)('analysis in Chromium', () => {
   });
 
   it('Blob and HTTP sources, in the page and in Web Workers, equal Node', async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${server.origin}/`);
     // Page code as text, so that the test runner's transforms do not touch its dynamic import.
-    const results = (await page.evaluate(`(${PAGE_CODE})(${JSON.stringify(request)})`)) as { single: string; inWorkers: string; overHttp: string; started: number };
-    expect(errors).toEqual([]);
+    const results = (await page.evaluateExpression(`(${PAGE_CODE})(${JSON.stringify(request)})`)) as { single: string; inWorkers: string; overHttp: string; started: number };
+    expect(page.pageErrors).toEqual([]);
     expect(results.started).toBe(3);
     expect(results.inWorkers).toBe(results.single);
     expect(results.overHttp).toBe(results.single);

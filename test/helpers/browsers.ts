@@ -104,6 +104,8 @@ export interface TestPage {
   url(): string;
   setViewportSize(size: { width: number; height: number }): Promise<void>;
   evaluate<R, A = undefined>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<R>;
+  /** An expression as text (left alone by the test runner's transforms, e.g. a dynamic import). */
+  evaluateExpression(expression: string): Promise<unknown>;
   getByTestId(id: string): TestLocator;
   locator(selector: string): TestLocator;
   mouse: {
@@ -174,6 +176,7 @@ async function launchChromium(executablePath: string): Promise<TestBrowser> {
         url: () => page.url(),
         setViewportSize: (size) => page.setViewportSize(size),
         evaluate: (fn, arg) => page.evaluate(fn, arg as never),
+        evaluateExpression: (expression) => page.evaluate(expression),
         getByTestId: (id) => locate(byTestId(id)),
         locator: locate,
         mouse: {
@@ -259,6 +262,7 @@ async function launchFirefox(executablePath: string): Promise<TestBrowser> {
           view = size;
         },
         evaluate: (fn, arg) => page.evaluate(fn as (a: unknown) => never, arg),
+        evaluateExpression: (expression) => page.evaluate(expression),
         getByTestId: (id) => locate(byTestId(id)),
         locator: locate,
         mouse: {
