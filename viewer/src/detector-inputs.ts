@@ -20,6 +20,9 @@ export function lengthFromPixels(pixels: number, calibration: ReciprocalCalibrat
 
 export class DetectorInputs {
   readonly root: HTMLElement;
+  /** The inputs, on one line. */
+  readonly #row: HTMLElement;
+  /** Why a typed number was refused, under the row (empty takes no room). */
   readonly #note: HTMLElement;
   readonly #apply: (shape: Shape) => string | undefined;
   #shape: Shape | undefined;
@@ -29,8 +32,10 @@ export class DetectorInputs {
   /** `apply` takes a typed shape and returns why it was refused, if it was. */
   constructor(parent: HTMLElement, apply: (shape: Shape) => string | undefined) {
     this.#apply = apply;
-    this.root = element('div', { class: 'toolbar detector-inputs', 'data-testid': 'detector-inputs' });
-    this.#note = element('span', { class: 'label warning', 'data-testid': 'detector-input-note' });
+    this.root = element('div', { 'data-testid': 'detector-inputs' });
+    this.#row = element('div', { class: 'toolbar detector-inputs' });
+    this.#note = element('div', { class: 'warning', 'data-testid': 'detector-input-note' });
+    this.root.append(this.#row, this.#note);
     parent.append(this.root);
     this.show(undefined, undefined);
   }
@@ -43,7 +48,8 @@ export class DetectorInputs {
     // The row stays, a hint in it, so that the image below does not move when a detector appears mid-drag.
     if (!shape) {
       this.#inputs.clear();
-      this.root.replaceChildren(element('span', { class: 'label hint' }, 'draw a detector on the pattern; its numbers can then be typed here'));
+      this.#row.replaceChildren(element('span', { class: 'label hint' }, 'draw a detector on the pattern; its numbers can then be typed here'));
+      this.#note.textContent = '';
       return;
     }
     if (rebuild) this.#build(shape);
@@ -69,8 +75,9 @@ export class DetectorInputs {
       parts.push(element('span', { class: 'label' }, f.label), input);
       if (f.length) parts.push(element('span', { class: 'label' }, unit));
     }
-    const positions = shape.kind === 'rect' || shape.kind === 'point' ? 'pattern pixels' : 'centre in pattern pixels';
-    this.root.replaceChildren(element('span', { class: 'label' }, 'at'), ...parts, element('span', { class: 'label hint' }, `(${positions})`), this.#note);
+    // One line, whatever the kind: the image below must not move when the detector changes (the hint is a tooltip).
+    this.#row.title = shape.kind === 'rect' || shape.kind === 'point' ? 'in pattern pixels' : 'centre in pattern pixels; radii in pixels, or Å⁻¹ once calibrated';
+    this.#row.replaceChildren(element('span', { class: 'label' }, 'at'), ...parts);
   }
 
   #typed(key: string, length: boolean, input: HTMLInputElement, unit: string): void {
