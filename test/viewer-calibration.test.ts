@@ -1,5 +1,5 @@
 /**
- * Calibrated reciprocal space in the viewer, in real headless Chromium:
+ * Calibrated reciprocal space in the viewer, in real headless Chromium and Firefox:
  * typing Å⁻¹ per pixel turns the cursor readout, detector readout and
  * numbers, scale bar and radial profile into Å⁻¹ (and mrad at the file's
  * 200 kV); measuring on a ring of a simulated copper scan gives the
@@ -9,11 +9,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reciprocalToMrad } from '../src/crystal/calibration.js';
 import { startViewServer, type ViewServer } from '../src/node/view-server.js';
-import { CHROMIUM } from './helpers/browser.js';
+import { describeInBrowsers, launchBrowser, type TestBrowser, type TestPage } from './helpers/browsers.js';
 import { blo, tempDir } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 
@@ -34,21 +33,15 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => cleanup());
 
-if (!CHROMIUM) console.warn('skipping the viewer calibration tests in Chromium: no chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
-
-describe.skipIf(!CHROMIUM)('viewer calibration in Chromium', () => {
-  let browser: Browser;
+describeInBrowsers('viewer calibration', (entry) => {
+  let browser: TestBrowser;
   let server: ViewServer;
-  let page: Page;
-  const errors: string[] = [];
+  let page: TestPage;
 
   beforeAll(async () => {
     server = await startViewServer(file, { viewerDir: VIEWER });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchBrowser(entry);
     page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -56,12 +49,12 @@ describe.skipIf(!CHROMIUM)('viewer calibration in Chromium', () => {
   });
 
   /** Screen point of pattern pixel (x, y). */
-  async function onPattern(p: Page, x: number, y: number): Promise<{ x: number; y: number }> {
+  async function onPattern(p: TestPage, x: number, y: number): Promise<{ x: number; y: number }> {
     const box = (await p.getByTestId('pattern-overlay').boundingBox())!;
     return { x: box.x + ((x + 0.5) / N) * box.width, y: box.y + ((y + 0.5) / N) * box.height };
   }
 
-  async function drag(p: Page, from: { x: number; y: number }, to: { x: number; y: number }): Promise<void> {
+  async function drag(p: TestPage, from: { x: number; y: number }, to: { x: number; y: number }): Promise<void> {
     await p.mouse.move(from.x, from.y);
     await p.mouse.down();
     await p.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 3 });
@@ -69,12 +62,12 @@ describe.skipIf(!CHROMIUM)('viewer calibration in Chromium', () => {
     await p.mouse.up();
   }
 
-  async function open(p: Page, hash = ''): Promise<void> {
+  async function open(p: TestPage, hash = ''): Promise<void> {
     await p.goto(`${server.url}${hash}`);
     await expect.poll(() => p.getByTestId('pattern-label').textContent(), { timeout: 30_000 }).toBe('pattern at x 12 y 12');
   }
 
-  const text = (p: Page, id: string) => p.getByTestId(id).textContent();
+  const text = (p: TestPage, id: string) => p.getByTestId(id).textContent();
 
   it('uncalibrated: pixels, with the header estimate offered as an estimate', async () => {
     await open(page);
@@ -175,7 +168,6 @@ describe.skipIf(!CHROMIUM)('viewer calibration in Chromium', () => {
 
   it('measures on a ring of the sum pattern: copper 111 gives the simulated 0.025 Å⁻¹ per pixel within 1 %', async () => {
     const other = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-    other.on('pageerror', (e) => errors.push(String(e)));
     try {
       await open(other);
       await other.getByTestId('calibration-measure').click();
@@ -198,6 +190,7 @@ describe.skipIf(!CHROMIUM)('viewer calibration in Chromium', () => {
     } finally {
       await other.close();
     }
+    const errors = [...page.pageErrors, ...page.consoleErrors, ...other.pageErrors];
     expect(errors, errors.join('\n')).toEqual([]);
   }, 120_000);
 });
