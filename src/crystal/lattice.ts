@@ -5,6 +5,8 @@
  * Matrices are row-major arrays of 9 numbers.
  */
 
+import { acos, cos, sin } from './exact-math.js';
+
 export interface Cell {
   /** Å */
   a: number;
@@ -23,10 +25,10 @@ const RAD = Math.PI / 180;
 
 /** The direct matrix A (columns a, b, c in the crystal frame: a along x, c* along z). */
 export function directMatrix(cell: Cell): Mat3 {
-  const ca = Math.cos(cell.alpha * RAD);
-  const cb = Math.cos(cell.beta * RAD);
-  const cg = Math.cos(cell.gamma * RAD);
-  const sg = Math.sin(cell.gamma * RAD);
+  const ca = cos(cell.alpha * RAD);
+  const cb = cos(cell.beta * RAD);
+  const cg = cos(cell.gamma * RAD);
+  const sg = sin(cell.gamma * RAD);
   const cy = (ca - cb * cg) / sg;
   const cz = Math.sqrt(Math.max(0, 1 - cb * cb - cy * cy));
   // Columns: a = a(1,0,0); b = b(cos γ, sin γ, 0); c = c(cos β, cy, cz). b lies in the plane
@@ -132,7 +134,7 @@ export class Lattice {
 
 export function angleBetween(a: readonly number[], b: readonly number[]): number {
   const c = (a[0] * b[0] + a[1] * b[1] + a[2] * b[2]) / (norm(a) * norm(b));
-  return Math.acos(Math.max(-1, Math.min(1, c))) / RAD;
+  return acos(Math.max(-1, Math.min(1, c))) / RAD;
 }
 
 function gcd(a: number, b: number): number {

@@ -19,6 +19,7 @@ import {
   type SymOp,
 } from './symmetry.js';
 import { multiply3, inverse3, type Mat3 } from './lattice.js';
+import { cos } from './exact-math.js';
 
 /** An atom site as listed (the asymmetric unit). */
 export interface AtomSite {
@@ -198,9 +199,9 @@ function anisotropicU(block: CifBlock, file: string, lattice: Lattice): Map<stri
   const { a, b, c, alpha, beta, gamma } = lattice.cell;
   const len = [a, b, c];
   const rec = [0, 1, 2].map((i) => Math.hypot(lattice.reciprocal[i], lattice.reciprocal[3 + i], lattice.reciprocal[6 + i]));
-  const cos = [Math.cos((alpha * Math.PI) / 180), Math.cos((beta * Math.PI) / 180), Math.cos((gamma * Math.PI) / 180)];
+  const cosines = [cos((alpha * Math.PI) / 180), cos((beta * Math.PI) / 180), cos((gamma * Math.PI) / 180)];
   // a_i·a_j / (|a_i||a_j|): (b,c) → α, (a,c) → β, (a,b) → γ.
-  const dot = (i: number, j: number) => (i === j ? 1 : cos[3 - i - j]) * len[i] * len[j];
+  const dot = (i: number, j: number) => (i === j ? 1 : cosines[3 - i - j]) * len[i] * len[j];
   for (const row of loop.rows) {
     const u = cols.map((ci) => (ci >= 0 ? cifNumber(row[ci]) ?? 0 : 0));
     const m = [

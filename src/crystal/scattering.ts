@@ -4,6 +4,7 @@
  * `data/scattering-factors.ts`).
  */
 import { ELECTRON_SCATTERING_C4322 } from './data/scattering-factors.js';
+import { exp } from './exact-math.js';
 
 export interface ScatteringFactor {
   symbol: string;
@@ -33,7 +34,7 @@ export function scatteringFactorOf(symbol: string): ScatteringFactor | undefined
 /** f(s) in Å at s = sin θ / λ (Å⁻¹), from s². */
 export function electronScatteringFactor(sf: ScatteringFactor, s2: number): number {
   let f = 0;
-  for (let i = 0; i < 5; i++) f += sf.a[i] * Math.exp(-sf.b[i] * s2);
+  for (let i = 0; i < 5; i++) f += sf.a[i] * exp(-sf.b[i] * s2);
   return f;
 }
 

@@ -19,6 +19,7 @@ import { electronWavelength, type Mat3 } from './lattice.js';
 import type { Phase } from './phase.js';
 import { reflectionsWithin, scatterersOf } from './structure-factor.js';
 import { seededRandom } from '../demo/random.js';
+import { acos, cos, exp, log, sin } from './exact-math.js';
 
 export { seededRandom };
 
@@ -121,10 +122,10 @@ export class PatternSimulator {
     });
     // Gauss–Chebyshev nodes u_j = cos((j + ½)π/m): fine enough that the relrod
     // Gaussian (width ~1/(t·A) in u) spans several nodes at the largest A.
-    const tA = thickness * 10 * Math.sin((precession * Math.PI) / 180) * gMax;
+    const tA = thickness * 10 * sin((precession * Math.PI) / 180) * gMax;
     const m = precession === 0 ? 1 : Math.min(4096, Math.max(16, Math.ceil(8 * tA)));
     this.#nodes = new Float64Array(m);
-    for (let j = 0; j < m; j++) this.#nodes[j] = Math.cos(((j + 0.5) * Math.PI) / m);
+    for (let j = 0; j < m; j++) this.#nodes[j] = cos(((j + 0.5) * Math.PI) / m);
     this.#scratch = { idx: new Int32Array(n), x: new Float64Array(n), y: new Float64Array(n), s: new Float64Array(n), w: new Float64Array(n) };
   }
 
@@ -138,8 +139,8 @@ export class PatternSimulator {
     const { idx, x: xs, y: ys, s: ss, w: ws } = this.#scratch;
     const t = this.thickness * 10; // Å
     const k = 1 / this.wavelength;
-    const sinP = Math.sin((this.precession * Math.PI) / 180);
-    const cosP = Math.cos((this.precession * Math.PI) / 180);
+    const sinP = sin((this.precession * Math.PI) / 180);
+    const cosP = cos((this.precession * Math.PI) / 180);
     const cut = 1.7 / t; // exp(−π·1.7²) ≈ 1e-4 = MIN_SHAPE
     const piT2 = Math.PI * t * t;
     const nodes = this.#nodes;
@@ -169,17 +170,17 @@ export class PatternSimulator {
       if (Math.abs(b) - a > cut) continue;
       let shape: number;
       if (a * t < 1e-3 || m === 1) {
-        shape = Math.exp(-piT2 * b * b);
+        shape = exp(-piT2 * b * b);
       } else {
         // Nodes with |a·u + b| ≤ cut: u in [(−b − cut)/a, (−b + cut)/a].
         const uLo = Math.max(-1, (-b - cut) / a);
         const uHi = Math.min(1, (-b + cut) / a);
-        const jFrom = Math.max(0, Math.ceil((Math.acos(uHi) * m) / Math.PI - 0.5));
-        const jTo = Math.min(m - 1, Math.floor((Math.acos(uLo) * m) / Math.PI - 0.5));
+        const jFrom = Math.max(0, Math.ceil((acos(uHi) * m) / Math.PI - 0.5));
+        const jTo = Math.min(m - 1, Math.floor((acos(uLo) * m) / Math.PI - 0.5));
         let sum = 0;
         for (let j = jFrom; j <= jTo; j++) {
           const s = a * nodes[j] + b;
-          sum += Math.exp(-piT2 * s * s);
+          sum += exp(-piT2 * s * s);
         }
         shape = sum / m;
       }
@@ -238,10 +239,10 @@ export function poisson(mean: number, random: () => number): number {
   if (mean > 30) {
     const u = 1 - random();
     const v = random();
-    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    const z = Math.sqrt(-2 * log(u)) * cos(2 * Math.PI * v);
     return Math.max(0, Math.round(mean + Math.sqrt(mean) * z));
   }
-  const limit = Math.exp(-mean);
+  const limit = exp(-mean);
   let k = 0;
   for (let p = random(); p > limit; p *= random()) k++;
   return k;
@@ -267,7 +268,7 @@ export function renderPattern(pattern: SimulatedPattern, size: number, center: [
     const y1 = Math.min(size - 1, Math.ceil(y + reach));
     for (let r = y0; r <= y1; r++) {
       const ey = (r - y) * (r - y);
-      for (let c = x0; c <= x1; c++) image[r * size + c] += value * norm * Math.exp(-k * ((c - x) * (c - x) + ey));
+      for (let c = x0; c <= x1; c++) image[r * size + c] += value * norm * exp(-k * ((c - x) * (c - x) + ey));
     }
   };
   let strongest = 0;

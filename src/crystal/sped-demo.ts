@@ -12,6 +12,7 @@ import { electronWavelength, type Mat3 } from './lattice.js';
 import { eulerDegreesToMatrix, matrixToEuler } from './orientation.js';
 import type { Phase } from './phase.js';
 import { PatternSimulator, poisson, seededRandom, type SimulatedPattern } from './simulate.js';
+import { cos, exp, pow, sin } from './exact-math.js';
 
 export interface SpedDemoOptions {
   phases: Phase[];
@@ -63,7 +64,7 @@ function randomOrientation(random: () => number): Mat3 {
   const u3 = 2 * Math.PI * random();
   const a = Math.sqrt(1 - u1);
   const b = Math.sqrt(u1);
-  const [w, x, y, z] = [a * Math.sin(u2), a * Math.cos(u2), b * Math.sin(u3), b * Math.cos(u3)];
+  const [w, x, y, z] = [a * sin(u2), a * cos(u2), b * sin(u3), b * cos(u3)];
   return [
     1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
     2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
@@ -103,7 +104,7 @@ export function createSpedDemo(options: SpedDemoOptions): SpedDemo {
       let best = 0;
       let bestD = Infinity;
       for (let g = 0; g < grains; g++) {
-        const d = (x + 0.5 - centres[g][0]) ** 2 + (y + 0.5 - centres[g][1]) ** 2;
+        const d = pow(x + 0.5 - centres[g][0], 2) + pow(y + 0.5 - centres[g][1], 2);
         if (d < bestD) {
           bestD = d;
           best = g;
@@ -159,8 +160,8 @@ export function createSpedDemo(options: SpedDemoOptions): SpedDemo {
     const ix = index % nx;
     const iy = Math.floor(index / nx);
     // Descan imperfect: the beam wanders smoothly over the scan, a few pixels at most.
-    const dx = drift * (1.2 * Math.sin(2 * Math.PI * (0.7 * ix / nx + 0.3 * iy / ny) + phaseSeed[0]) + 0.8 * (iy / ny - 0.5));
-    const dy = drift * (1.0 * Math.sin(2 * Math.PI * (0.5 * iy / ny - 0.2 * ix / nx) + phaseSeed[1]) + 0.5 * (ix / nx - 0.5));
+    const dx = drift * (1.2 * sin(2 * Math.PI * (0.7 * ix / nx + 0.3 * iy / ny) + phaseSeed[0]) + 0.8 * (iy / ny - 0.5));
+    const dy = drift * (1.0 * sin(2 * Math.PI * (0.5 * iy / ny - 0.2 * ix / nx) + phaseSeed[1]) + 0.5 * (ix / nx - 0.5));
     return [c + dx, c + dy];
   }
 
@@ -178,10 +179,10 @@ export function createSpedDemo(options: SpedDemoOptions): SpedDemo {
     const frameRandom = seededRandom((seed * 2654435761 + index * 40503 + 1) >>> 0);
     for (let r = 0; r < dp; r++) {
       for (let col = 0; col < dp; col++) {
-        const r2 = (col - bx) ** 2 + (r - by) ** 2;
+        const r2 = pow(col - bx, 2) + pow(r - by, 2);
         const rr = Math.sqrt(r2);
         // Direct beam (far above saturation at its centre), diffuse halo, flat floor.
-        mean[r * dp + col] = gain * (2000 * Math.exp(-r2 / (2 * beamSigma * beamSigma)) + 18 * Math.exp(-rr / (0.18 * dp)) + 1.5);
+        mean[r * dp + col] = gain * (2000 * exp(-r2 / (2 * beamSigma * beamSigma)) + 18 * exp(-rr / (0.18 * dp)) + 1.5);
       }
     }
     const sx = bx - c;
@@ -196,7 +197,7 @@ export function createSpedDemo(options: SpedDemoOptions): SpedDemo {
       const y1 = Math.min(dp - 1, Math.ceil(y + reach));
       for (let r = y0; r <= y1; r++) {
         const ey = (r - y) * (r - y);
-        for (let col = x0; col <= x1; col++) mean[r * dp + col] += value * Math.exp(-k * ((col - x) * (col - x) + ey));
+        for (let col = x0; col <= x1; col++) mean[r * dp + col] += value * exp(-k * ((col - x) * (col - x) + ey));
       }
     }
     for (let p = 0; p < mean.length; p++) {

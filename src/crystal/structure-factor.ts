@@ -7,6 +7,7 @@
 import type { Phase } from './phase.js';
 import { electronScatteringFactor, scatteringFactorOf, type ScatteringFactor } from './scattering.js';
 import { classifyPointGroup, laueProperRotations, rotationParts } from './symmetry.js';
+import { cos, exp, sin } from './exact-math.js';
 
 /** The atoms of a phase grouped for fast structure-factor sums. */
 export interface Scatterers {
@@ -52,10 +53,10 @@ export function structureFactorOf(s: Scatterers, hkl: readonly number[], invD2: 
   let re = 0;
   let im = 0;
   for (let i = 0; i < s.kind.length; i++) {
-    const amplitude = s.occupancy[i] * f[s.kind[i]] * Math.exp(-s.b[i] * s2);
+    const amplitude = s.occupancy[i] * f[s.kind[i]] * exp(-s.b[i] * s2);
     const phase = 2 * Math.PI * (hkl[0] * s.x[i] + hkl[1] * s.y[i] + hkl[2] * s.z[i]);
-    re += amplitude * Math.cos(phase);
-    im += amplitude * Math.sin(phase);
+    re += amplitude * cos(phase);
+    im += amplitude * sin(phase);
   }
   return [re, im];
 }

@@ -7,6 +7,7 @@
  * blue [111]), as the TSL key does. Pure: runs in browsers.
  */
 import type { Mat3 } from '../crystal/lattice.js';
+import { acos, atan, atan2, cos, sin, tan } from '../crystal/exact-math.js';
 
 interface Sector {
   /** Azimuth range, radians. */
@@ -31,9 +32,9 @@ const SECTORS: Record<string, Sector> = {
   '6/m': { eta0: 0, eta1: 60 * DEG, chiMax: HALF },
   '6/mmm': { eta0: 0, eta1: 30 * DEG, chiMax: HALF },
   // z ≥ x, z ≥ y: the edge toward [101] or [011].
-  'm-3': { eta0: 0, eta1: 90 * DEG, chiMax: (eta) => Math.atan(1 / Math.max(Math.cos(eta), Math.sin(eta))) },
+  'm-3': { eta0: 0, eta1: 90 * DEG, chiMax: (eta) => atan(1 / Math.max(cos(eta), sin(eta))) },
   // z ≥ x ≥ y ≥ 0: [001]–[101]–[111].
-  'm-3m': { eta0: 0, eta1: 45 * DEG, chiMax: (eta) => Math.atan(1 / Math.cos(eta)) },
+  'm-3m': { eta0: 0, eta1: 45 * DEG, chiMax: (eta) => atan(1 / cos(eta)) },
 };
 
 export const IPF_LAUE_GROUPS = Object.keys(SECTORS);
@@ -46,9 +47,9 @@ function sectorOf(laueGroup: string): Sector {
 
 /** η and χ of a unit vector, η in [0, 2π). */
 function polar(x: number, y: number, z: number): [number, number] {
-  let eta = Math.atan2(y, x);
+  let eta = atan2(y, x);
   if (eta < 0) eta += 2 * Math.PI;
-  return [eta, Math.acos(Math.max(-1, Math.min(1, z)))];
+  return [eta, acos(Math.max(-1, Math.min(1, z)))];
 }
 
 /** How far (radians) a direction lies outside a sector (0 inside). */
@@ -143,8 +144,8 @@ export function ipfKey(laueGroup: string, side = 128, background: [number, numbe
   let xMin = 0, xMax = 0, yMin = 0, yMax = 0;
   for (let k = 0; k <= 256; k++) {
     const eta = s.eta0 + ((s.eta1 - s.eta0) * k) / 256;
-    const rho = Math.tan(s.chiMax(eta) / 2);
-    const X = rho * Math.cos(eta), Y = rho * Math.sin(eta);
+    const rho = tan(s.chiMax(eta) / 2);
+    const X = rho * cos(eta), Y = rho * sin(eta);
     xMin = Math.min(xMin, X); xMax = Math.max(xMax, X); yMin = Math.min(yMin, Y); yMax = Math.max(yMax, Y);
   }
   const margin = 4;

@@ -13,6 +13,7 @@ import type { SymOp } from '../crystal/symmetry.js';
 import { PatternSimulator, type SimulatedPattern } from '../crystal/simulate.js';
 import type { Mat3 } from '../crystal/lattice.js';
 import { symmetryQuaternions } from './quaternion.js';
+import { acos, atan2, cos, pow, sin } from '../crystal/exact-math.js';
 
 export interface LibraryOptions {
   /** Reciprocal calibration of the patterns, Å⁻¹ per pixel. */
@@ -109,8 +110,8 @@ export function fundamentalDirections(rotations: readonly (readonly number[])[],
   for (let i = 0; i < n; i++) {
     const z = 1 - (2 * i + 1) / n;
     const s = Math.sqrt(Math.max(0, 1 - z * z));
-    const x = s * Math.cos(i * golden);
-    const y = s * Math.sin(i * golden);
+    const x = s * cos(i * golden);
+    const y = s * sin(i * golden);
     const own = x * GENERIC[0] + y * GENERIC[1] + z * GENERIC[2];
     let keep = true;
     for (const w of images) {
@@ -143,7 +144,7 @@ export function templateSimulator(phase: Phase, options: Pick<Required<LibraryOp
 
 /** G·R, R the rotation by `angle` radians about the unit sample-frame axis (x, y, 0): a tilt of the beam. */
 function tilt(g: Mat3, x: number, y: number, angle: number): Mat3 {
-  const c = Math.cos(angle), s = Math.sin(angle), k = 1 - c;
+  const c = cos(angle), s = sin(angle), k = 1 - c;
   const r = [c + x * x * k, x * y * k, y * s, x * y * k, c + y * y * k, -x * s, -y * s, x * s, c];
   const out = new Array<number>(9) as Mat3;
   for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) out[3 * i + j] = g[3 * i] * r[j] + g[3 * i + 1] * r[3 + j] + g[3 * i + 2] * r[6 + j];
@@ -181,7 +182,7 @@ export function spreadPattern(simulator: PatternSimulator, g: Mat3, spread: numb
   };
   add(centre);
   const angle = (spread * Math.PI) / 180;
-  for (let j = 0; j < 6; j++) add(simulator.simulate(tilt(g, Math.cos((j * Math.PI) / 3), Math.sin((j * Math.PI) / 3), angle)));
+  for (let j = 0; j < 6; j++) add(simulator.simulate(tilt(g, cos((j * Math.PI) / 3), sin((j * Math.PI) / 3), angle)));
   return {
     count: sum.length,
     hkl: Int32Array.from(hkl),
@@ -222,8 +223,8 @@ export function buildPhaseLibrary(
   const order: number[] = [];
   for (let d = 0; d < directions.length; d += 3) {
     const [x, y, z] = [directions[d], directions[d + 1], directions[d + 2]];
-    const Phi = Math.acos(Math.max(-1, Math.min(1, z)));
-    const phi2 = Math.hypot(x, y) < 1e-12 ? 0 : Math.atan2(x, y);
+    const Phi = acos(Math.max(-1, Math.min(1, z)));
+    const phi2 = Math.hypot(x, y) < 1e-12 ? 0 : atan2(x, y);
     const pattern = spreadPattern(simulator, eulerToMatrix(0, Phi, phi2), spread);
     order.length = 0;
     for (let i = 0; i < pattern.count; i++) {
@@ -234,15 +235,15 @@ export function buildPhaseLibrary(
     order.sort((a, b) => pattern.intensity[b] - pattern.intensity[a] || a - b);
     const kept = order.slice(0, maxSpots);
     let norm = 0;
-    for (const i of kept) norm += pattern.intensity[i] ** (2 * gamma);
+    for (const i of kept) norm += pow(pattern.intensity[i], 2 * gamma);
     norm = Math.sqrt(norm);
     for (const i of kept) {
       const dx = pattern.x[i] - half;
       const dy = pattern.y[i] - half;
       spotR.push(Math.round(Math.hypot(dx, dy)));
-      const a = Math.round((Math.atan2(dy, dx) / (2 * Math.PI)) * steps);
+      const a = Math.round((atan2(dy, dx) / (2 * Math.PI)) * steps);
       spotA.push(((a % steps) + steps) % steps);
-      spotW.push(pattern.intensity[i] ** gamma / norm);
+      spotW.push(pow(pattern.intensity[i], gamma) / norm);
     }
     angles.push(Phi, phi2);
     start.push(spotR.length);

@@ -16,6 +16,7 @@ import { makePhase } from '../crystal/phase.js';
 import type { PatternSimulator } from '../crystal/simulate.js';
 import { matrixToQuaternion, misorientation, type Quaternion } from './quaternion.js';
 import { templateSimulator, type PhaseLibrary, type TemplateLibrary } from './library.js';
+import { atan2, cos, pow, sin } from '../crystal/exact-math.js';
 
 export interface MatchOptions {
   /** A fixed direct-beam position (x column, y row) for every pattern; default: found in each pattern. */
@@ -93,8 +94,8 @@ export function indexMapBuffers(maps: IndexMaps): ArrayBuffer[] {
 export function orientationOf(library: PhaseLibrary, t: number, mirrored: boolean, turn: number): Mat3 {
   const g0 = eulerToMatrix(0, library.angles[2 * t], library.angles[2 * t + 1]);
   if (mirrored) for (const i of [0, 2, 3, 5, 6, 8]) g0[i] = -g0[i];
-  const c = Math.cos(turn);
-  const s = Math.sin(turn);
+  const c = cos(turn);
+  const s = sin(turn);
   // G₀ · [[c, s, 0], [−s, c, 0], [0, 0, 1]]
   return [
     g0[0] * c - g0[1] * s, g0[0] * s + g0[1] * c, g0[2],
@@ -126,8 +127,8 @@ interface Candidate {
 
 /** G · R with R the rotation by `angle` radians about sample axis `axis` (0 x, 1 y, 2 z). */
 function turnAbout(g: Mat3, axis: number, angle: number): Mat3 {
-  const c = Math.cos(angle);
-  const s = Math.sin(angle);
+  const c = cos(angle);
+  const s = sin(angle);
   const i = (axis + 1) % 3;
   const j = (axis + 2) % 3;
   const out = [...g] as Mat3;
@@ -198,8 +199,8 @@ export class PatternMatcher {
     this.#cos = new Float64Array(steps);
     this.#sin = new Float64Array(steps);
     for (let a = 0; a < steps; a++) {
-      this.#cos[a] = Math.cos((2 * Math.PI * a) / steps);
-      this.#sin[a] = Math.sin((2 * Math.PI * a) / steps);
+      this.#cos[a] = cos((2 * Math.PI * a) / steps);
+      this.#sin[a] = sin((2 * Math.PI * a) / steps);
     }
     this.#polar = new Float32Array(this.#rows * 2 * steps);
     this.#coarseBins = steps / 2;
@@ -243,10 +244,10 @@ export class PatternMatcher {
       const dy = pattern.y[i] - half;
       // Spots off the detector are unseen: they count neither way.
       if (!(cx + dx >= 0 && cx + dx < edge && cy + dy >= 0 && cy + dy < edge)) continue;
-      const w = pattern.intensity[i] ** lib.gamma;
+      const w = pow(pattern.intensity[i], lib.gamma);
       norm += w * w;
       const r = Math.hypot(dx, dy);
-      let a = (Math.atan2(dy, dx) / (2 * Math.PI)) * steps;
+      let a = (atan2(dy, dx) / (2 * Math.PI)) * steps;
       if (a < 0) a += steps;
       const r0 = Math.min(Math.floor(r), this.#rows - 2);
       const a0 = Math.floor(a) % steps;
@@ -420,7 +421,7 @@ export class PatternMatcher {
       for (let a = 0; a < steps; a++) {
         visible[row + a] = visible[row + steps + a] = ring[a] < 0 ? 0 : 1;
         const d = ring[a] < 0 ? 0 : ring[a] - median;
-        const v = d > 0 ? (gamma === 1 ? d : d ** gamma) : 0;
+        const v = d > 0 ? (gamma === 1 ? d : pow(d, gamma)) : 0;
         polar[row + a] = v;
         polar[row + steps + a] = v;
         sum2 += v * v;

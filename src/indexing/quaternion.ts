@@ -6,6 +6,7 @@
  * P = +1), so composing orientations is multiplying quaternions.
  */
 import type { Mat3 } from '../crystal/lattice.js';
+import { acos } from '../crystal/exact-math.js';
 
 export type Quaternion = [number, number, number, number];
 
@@ -98,5 +99,5 @@ function misorientationOf(d: ArrayLike<number>, sym: Float64Array): number {
     const v = Math.abs(sym[s] * d[0] - sym[s + 1] * d[1] - sym[s + 2] * d[2] - sym[s + 3] * d[3]);
     if (v > w) w = v;
   }
-  return (2 * Math.acos(Math.min(1, w)) * 180) / Math.PI;
+  return (2 * acos(Math.min(1, w)) * 180) / Math.PI;
 }
