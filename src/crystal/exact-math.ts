@@ -397,7 +397,7 @@ const TINY_EXP = fromWords(0x3e300000, 0); // 2^-28
 
 /** e^x, deterministic (fdlibm). */
 export function exp(x: number): number {
-  if (x !== x) return x;
+  // NaN fails every test below and comes out of the polynomial as NaN.
   if (x > 7.09782712893383973096e2) return Infinity;
   if (x < -7.45133219101941108420e2) return 0;
   const ax = x < 0 ? -x : x;
@@ -405,7 +405,7 @@ export function exp(x: number): number {
   if (ax >= HALF_LN2_UP) {
     // |x| > ln2/2: x = k·ln2 + r, |r| ≤ ln2/2
     if (ax < THREE_HALF_LN2) k = x < 0 ? -1 : 1;
-    else k = Math.trunc(INV_LN2 * x + (x < 0 ? -0.5 : 0.5));
+    else k = (INV_LN2 * x + (x < 0 ? -0.5 : 0.5)) | 0; // C's (int) cast: |k| < 1100
     hi = x - k * LN2_HI;
     lo = k * LN2_LO;
     x = hi - lo;
@@ -416,7 +416,7 @@ export function exp(x: number): number {
   const c = x - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
   if (k === 0) return 1 - ((x * c) / (c - 2) - x);
   const y = 1 - ((lo - (x * c) / (2 - c)) - hi);
-  return scalbn(y, k);
+  return k >= -1022 && k <= 1023 ? y * POW2[k + 1022] : scalbn(y, k);
 }
 
 const LG1 = 6.666666666666735130e-1;
