@@ -185,7 +185,10 @@ export class Viewer {
     // A ring around the position too: one pixel of a 256 × 256 scan is hard to see.
     this.#markerRing = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
     this.#markerRing.setAttribute('class', 'marker');
-    this.#markerRing.setAttribute('r', String(Math.max(2, Math.max(this.scanRows, this.scanCols) / 40)));
+    // The ring finds the marker on a large scan, where one position is a speck; on a small scan the marker is big enough and a ring would cover its neighbours.
+    const side = Math.max(this.scanRows, this.scanCols);
+    this.#markerRing.setAttribute('r', String(Math.max(2, side / 40)));
+    if (side < 64) this.#markerRing.style.display = 'none';
     this.navigator.overlay.append(this.#marker, this.#markerRing);
     this.#region = new ShapeEditor(this.navigator, 'region', (_shape, final) => final && this.#onRegion());
     this.navigator.overlay.addEventListener('pointermove', (e) => {
