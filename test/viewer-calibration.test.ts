@@ -193,4 +193,43 @@ describeInBrowsers('viewer calibration', (entry) => {
     const errors = [...page.pageErrors, ...page.consoleErrors, ...other.pageErrors];
     expect(errors, errors.join('\n')).toEqual([]);
   }, 120_000);
+
+  it("measures on a reflection of a phase: the shipped copper, loaded from the control into the orientation panel's list, {111} picked", async () => {
+    const other = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    const options = () => other.evaluate(() => Array.from(document.querySelectorAll<HTMLOptionElement>('[data-testid="calibration-reflection"] option'), (o) => `${o.value} = ${o.text}`));
+    try {
+      await open(other);
+      await other.getByTestId('calibration-measure').click();
+      await expect.poll(() => text(other, 'pattern-label'), { timeout: 30_000 }).toMatch(/^sum of the whole scan \(576 patterns\)$/);
+      // No phase yet: the shipped examples are offered.
+      expect(await options()).toContain('example|Cu = load example Cu');
+      await other.getByTestId('calibration-reflection').selectOption('example|Cu');
+      // Loaded into the orientation panel's list, and its reflections listed (strongest families, largest d first).
+      await expect.poll(() => other.getByTestId('phase-Cu').isHidden(), { timeout: 15_000 }).toBe(false);
+      await expect.poll(async () => (await options()).some((o) => o.endsWith(' = Copper {111} d = 2.087 Å')), { timeout: 15_000 }).toBe(true);
+      const listed = (await options()).filter((o) => o.startsWith('Cu|'));
+      const d111 = Number(listed.find((o) => o.includes('{111}'))!.split(' = ')[0].split('|')[2]);
+      expect(Math.abs(d111 / D111 - 1)).toBeLessThan(1e-4);
+      expect(listed.map((o) => o.replace(/^.* = Copper /, '').replace(/ d = .*/, '')).slice(0, 3)).toEqual(['{111}', '{200}', '{220}']);
+      expect(listed.find((o) => o.includes('{200}'))).toMatch(/ d = 1\.80[78] Å$/);
+      // A circle drawn by hand a little outside the 111 ring (19.2 px), then {111} picked: applied at once.
+      await drag(other, await onPattern(other, 63.5, 63.5), await onPattern(other, 63.5 + 20, 63.5));
+      await expect.poll(() => text(other, 'calibration-ring')).toMatch(/^ring about \(63\.5, 63\.5\): r [\d.]+ px \(drawn 20, refined to the profile's peak\)$/);
+      await other.getByTestId('calibration').scrollIntoViewIfNeeded();
+      await other.screenshot({ path: join(ARTIFACTS, 'viewer-calibration-reflection.png') });
+      await other.getByTestId('calibration-reflection').selectOption(`Cu|{111}|${d111}`);
+      await expect
+        .poll(() => text(other, 'calibration-status'))
+        .toMatch(/ Å⁻¹ per pixel, measured on Copper \{111\} \(d = 2\.087 Å\), ring radius [\d.]+ px \(refined from the drawn 20 px\) about \(63\.5, 63\.5\) of the sum of the whole scan \(576 patterns\)$/);
+      const perPixel = Number(await other.getByTestId('calibration-value').inputValue());
+      expect(Math.abs(perPixel / PER_PIXEL - 1), `measured ${perPixel}`).toBeLessThan(0.01);
+      expect(await other.getByTestId('calibration-measuring').isHidden()).toBe(true);
+      expect(await other.getByTestId('calibration-d').inputValue()).toBe(String(Number(d111.toPrecision(6))));
+      await other.screenshot({ path: join(ARTIFACTS, 'viewer-calibration-reflection-applied.png') });
+      const errors = [...other.pageErrors, ...other.consoleErrors];
+      expect(errors, errors.join('\n')).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  }, 120_000);
 });

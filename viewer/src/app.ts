@@ -269,6 +269,7 @@ export class Viewer {
         this.#patternMode.value = 'sum';
         void this.#showPattern();
       },
+      phaseSource: () => this.orientation,
     });
     const dp = bf.axes.filter((a) => !a.navigate).at(-1);
     this.calibration.subscribe((c) => {

@@ -9,7 +9,6 @@
  */
 import type { ReciprocalCalibration } from '../../../src/crystal/calibration.js';
 import type { Phase } from '../../../src/crystal/phase.js';
-import { reflectionFamilies } from '../../../src/crystal/structure-factor.js';
 import { indexOrientations, placeIndexMaps, scanShapeOf, type JobPool, type OrientationMap, type ScanRect } from '../../../src/indexing/engine.js';
 import { createIndexMaps, type IndexMaps } from '../../../src/indexing/match.js';
 import { orientationAng, orientationCtf, orientationNpy, phaseColour } from '../../../src/indexing/outputs.js';
@@ -18,7 +17,7 @@ import { save } from '../downloads.js';
 import { element, format, type ShownImage } from '../image-view.js';
 import { formatIndices, inspect, SpotSimulator, type Inspection } from './inspect.js';
 import { MAP_KINDS, mapFigure, mapKey, mapRgba, type MapKind } from './maps.js';
-import { phaseFromText, phaseSummary, shippedPhase, SHIPPED_PHASES, type ViewerPhase } from './phases.js';
+import { phaseFromText, phaseSummary, shippedPhase, SHIPPED_PHASES, strongFamilies, type ViewerPhase } from './phases.js';
 import './orientation.css';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -76,6 +75,7 @@ export class OrientationPanel {
   readonly #host: OrientationHost;
   readonly #pool: JobPool;
   #phases: ViewerPhase[] = [];
+  readonly #phaseListeners = new Set<() => void>();
   #run: Run | undefined;
   #abort: AbortController | undefined;
   #kind: MapKind = 'ipf-z';
@@ -288,6 +288,22 @@ export class OrientationPanel {
     return ignored;
   }
 
+  /** The phases in the list (the one source of phases: the calibration's reflections come from here too). */
+  get phases(): readonly ViewerPhase[] {
+    return this.#phases;
+  }
+
+  /** Calls `listener` whenever the list changes; returns the unsubscribe function. */
+  onPhases(listener: () => void): () => void {
+    this.#phaseListeners.add(listener);
+    return () => this.#phaseListeners.delete(listener);
+  }
+
+  /** Adds a shipped example (as its button does). */
+  addExample(name: string): Promise<void> {
+    return this.#addShipped(name);
+  }
+
   async #addShipped(name: string, write = true): Promise<void> {
     try {
       this.#add(await shippedPhase(name), write);
@@ -343,6 +359,7 @@ export class OrientationPanel {
     if (this.#phases.length === 0) this.#phaseList.append(element('li', { class: 'label' }, 'no phases yet'));
     this.#runButton.disabled = this.#phases.length === 0;
     this.#drawRings();
+    for (const listener of this.#phaseListeners) listener();
   }
 
   #showCalibration(): void {
@@ -356,13 +373,8 @@ export class OrientationPanel {
   /** The phases' strongest ring families within the pattern's reach: radius (pixels), label. */
   #ringRadii(p: Phase, perPixel: number): { r: number; label: string }[] {
     const reach = Math.hypot(this.#host.bf.geometry.sigShape[0], this.#host.bf.geometry.sigShape[1]) / 2;
-    const families = reflectionFamilies(p, 1 / (reach * perPixel));
     // Intensity of a ring: |F|² times the multiplicity; the weak ones would only clutter.
-    const strongest = families.reduce((m, f) => Math.max(m, f.f2 * f.multiplicity), 0);
-    return families
-      .filter((f) => f.f2 * f.multiplicity >= 0.05 * strongest)
-      .slice(0, 8)
-      .map((f) => ({ r: 1 / f.d / perPixel, label: `{${f.hkl.join('')}}` }));
+    return strongFamilies(p, 1 / (reach * perPixel)).map((f) => ({ r: 1 / f.d / perPixel, label: `{${f.hkl.join('')}}` }));
   }
 
   #drawRings(): void {

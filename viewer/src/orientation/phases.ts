@@ -6,6 +6,7 @@
  */
 /// <reference types="vite/client" />
 import { readCifPhase, type Phase } from '../../../src/crystal/phase.js';
+import { reflectionFamilies, type ReflectionFamily } from '../../../src/crystal/structure-factor.js';
 import { IPF_LAUE_GROUPS } from '../../../src/indexing/ipf.js';
 
 /** Shipped examples by name (the file's stem, e.g. `Cu`, `Ti-alpha`): loaders of their text. */
@@ -54,4 +55,16 @@ export function phaseSummary(p: Phase): string {
   const angles = [alpha, beta, gamma].every((v) => Math.abs(v - 90) < 1e-6) ? '' : `, α β γ ${f(alpha, 2)}° ${f(beta, 2)}° ${f(gamma, 2)}°`;
   const cell = a === b && b === c ? `a ${f(a, 4)} Å` : `a b c ${f(a, 4)} ${f(b, 4)} ${f(c, 4)} Å`;
   return `${p.formula} · ${sg} · Laue ${p.laueGroup} · ${cell}${angles}`;
+}
+
+/**
+ * A phase's strong reflection families with d ≥ `dMin` Å, largest d first:
+ * those whose |F|² × multiplicity (a ring's intensity) is at least 5 % of
+ * the strongest's, at most `limit` of them. The rings the panel draws and
+ * the reflections the calibration offers to measure on.
+ */
+export function strongFamilies(p: Phase, dMin: number, limit = 8): ReflectionFamily[] {
+  const families = reflectionFamilies(p, dMin);
+  const strongest = families.reduce((m, f) => Math.max(m, f.f2 * f.multiplicity), 0);
+  return families.filter((f) => f.f2 * f.multiplicity >= 0.05 * strongest).slice(0, limit);
 }
