@@ -51,26 +51,28 @@ export function orientationAng(map: IndexedMap, phases: Phase[], source: MapSour
 /** Columns of the .npy output, in order. */
 export const NPY_COLUMNS = ['phase', 'phi1', 'Phi', 'phi2', 'correlation', 'reliability', 'phase_reliability', 'spots', 'center_x', 'center_y'];
 
+/** Position `i`'s values in the order of NPY_COLUMNS. */
+export function orientationRow(map: IndexedMap, i: number): number[] {
+  return [
+    map.phase[i],
+    map.euler[3 * i],
+    map.euler[3 * i + 1],
+    map.euler[3 * i + 2],
+    map.correlation[i],
+    map.reliability[i],
+    map.phaseReliability[i],
+    map.spots[i],
+    map.center[2 * i],
+    map.center[2 * i + 1],
+  ];
+}
+
 /** The .npy bytes: float64, shape (rows, columns, NPY_COLUMNS). */
 export function orientationNpy(map: IndexedMap): Uint8Array {
   const [ny, nx] = map.scanShape;
   const k = NPY_COLUMNS.length;
   const values = new Float64Array(nx * ny * k);
-  for (let i = 0; i < nx * ny; i++) {
-    const row = [
-      map.phase[i],
-      map.euler[3 * i],
-      map.euler[3 * i + 1],
-      map.euler[3 * i + 2],
-      map.correlation[i],
-      map.reliability[i],
-      map.phaseReliability[i],
-      map.spots[i],
-      map.center[2 * i],
-      map.center[2 * i + 1],
-    ];
-    values.set(row, i * k);
-  }
+  for (let i = 0; i < nx * ny; i++) values.set(orientationRow(map, i), i * k);
   const header = encodeNpyHeader('float64', [ny, nx, k]);
   const out = new Uint8Array(header.length + values.byteLength);
   out.set(header);

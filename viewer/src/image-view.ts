@@ -4,7 +4,7 @@
  * scale bar, the value under the cursor, a histogram whose limits set the
  * display range, a colour bar with ticks and its own display controls.
  */
-import { composeFigure, type Figure } from '../../src/display/figure.js';
+import { composeFigure, roundLength, type Figure } from '../../src/display/figure.js';
 import { COLORMAP_NAMES, renderRgba, type ColormapName, type DisplayOptions } from '../../src/display/render.js';
 import { drawColorbar } from './colorbar.js';
 import { HistogramControl } from './histogram.js';
@@ -28,13 +28,6 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<st
 }
 
 export { element };
-
-/** A "nice" length (1, 2 or 5 × 10ⁿ) near a fifth of the image width. */
-function niceLength(target: number): number {
-  const power = 10 ** Math.floor(Math.log10(target));
-  const m = target / power;
-  return (m >= 5 ? 5 : m >= 2 ? 2 : 1) * power;
-}
 
 export class ImageView {
   readonly root: HTMLElement;
@@ -252,7 +245,7 @@ export class ImageView {
     const cols = this.image?.cols;
     if (!this.#calibration || !cols) return;
     const { scale, units } = this.#calibration;
-    const length = niceLength((cols * scale) / 5);
+    const length = roundLength((cols * scale) / 5);
     const bar = element('div');
     bar.style.width = `${(length / scale / cols) * 100}%`;
     this.#scalebar.append(bar, document.createTextNode(`${format(length)} ${units}`));

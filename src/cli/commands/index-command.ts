@@ -12,7 +12,7 @@ import { buildLibrary, librarySize } from '../../indexing/library.js';
 import { createIndexMaps } from '../../indexing/match.js';
 import type { Blockfile } from '../../reader/blockfile.js';
 import { ipfColours, ipfKey, IPF_LAUE_GROUPS } from '../../indexing/ipf.js';
-import { NPY_COLUMNS, orientationAng, orientationCtf, orientationNpy, phaseColour, type IndexedMap, type MapSource } from '../../indexing/outputs.js';
+import { NPY_COLUMNS, orientationAng, orientationCtf, orientationNpy, orientationRow, phaseColour, type IndexedMap, type MapSource } from '../../indexing/outputs.js';
 import { checkTarget, writeFileAtomically } from '../../node/atomic-file.js';
 import { createNodeAnalysisPool } from '../../node/analysis-pool.js';
 import { loadPhase, phaseFromCif } from '../../node/crystal.js';
@@ -251,10 +251,7 @@ function storeRows(map: IndexedMap, nx: number, first: number, end: number): Flo
   const b = end * nx;
   const columns: Float64Array[] = STORE_IMAGES.map(() => new Float64Array(b - a));
   for (let i = a; i < b; i++) {
-    const values = [
-      map.phase[i], map.euler[3 * i], map.euler[3 * i + 1], map.euler[3 * i + 2], map.correlation[i], map.reliability[i], map.phaseReliability[i], map.spots[i],
-      map.center[2 * i], map.center[2 * i + 1], map.quaternion[4 * i], map.quaternion[4 * i + 1], map.quaternion[4 * i + 2], map.quaternion[4 * i + 3],
-    ];
+    const values = [...orientationRow(map, i), ...map.quaternion.subarray(4 * i, 4 * i + 4)];
     values.forEach((v, k) => (columns[k][i - a] = v));
   }
   return columns;

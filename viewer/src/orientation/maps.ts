@@ -6,6 +6,7 @@
  * A PNG of a map puts it beside its key, with a scale bar.
  */
 import type { Phase } from '../../../src/crystal/phase.js';
+import { roundLength } from '../../../src/display/figure.js';
 import { colormap, type ColormapName } from '../../../src/display/render.js';
 import { ipfColours, ipfKey } from '../../../src/indexing/ipf.js';
 import type { IndexMaps } from '../../../src/indexing/match.js';
@@ -114,13 +115,6 @@ export function mapKey(kind: MapKind, phases: readonly Phase[], side = 120, back
   return [{ canvas: canvasOf(rgb, width, 10), caption: `${label}: ${range[0]} – ${range[1]}; black: not indexed` }];
 }
 
-/** A "nice" length (1, 2 or 5 × 10ⁿ) near `target`. */
-function niceLength(target: number): number {
-  const power = 10 ** Math.floor(Math.log10(target));
-  const m = target / power;
-  return (m >= 5 ? 5 : m >= 2 ? 2 : 1) * power;
-}
-
 /**
  * A picture of a map for saving: the map enlarged (square pixels) with a
  * scale bar (scan step `stepNm`), a title, and its key to the right.
@@ -153,7 +147,7 @@ export function mapFigure(kind: MapKind, maps: IndexMaps, phases: readonly Phase
   ctx.drawImage(map, pad, top, mapW, mapH);
   if (scan.stepNm > 0) {
     // The scale bar: a round length near a fifth of the map's width, white on a dark outline.
-    const length = niceLength((scan.cols * scan.stepNm) / 5);
+    const length = roundLength((scan.cols * scan.stepNm) / 5);
     const px = (length / scan.stepNm) * factor;
     const unit = length >= 1000 ? `${length / 1000} µm` : `${length} nm`;
     const x = pad + 10;
