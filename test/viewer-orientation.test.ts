@@ -163,7 +163,7 @@ describe.skipIf(!CHROMIUM)('orientation maps in the viewer', () => {
     writeFileSync(join(dir, 'broken.cif'), 'data_x\n_cell_length_a nope\n');
     await page.getByTestId('phase-input').setInputFiles([join(dir, 'my-iron.cif'), join(dir, 'broken.cif')]);
     await expect.poll(() => page.getByTestId('phase-summary-my-iron').textContent()).toMatch(/\(229\) · Laue m-3m · a 2\.8/);
-    expect(await page.getByTestId('phase-note').textContent()).toContain('broken.cif');
+    await expect.poll(() => page.getByTestId('phase-note').textContent()).toContain('broken.cif');
     expect(new URL(page.url()).hash).toContain('phases=Cu,my-iron');
     await page.getByTestId('phase-remove-my-iron').click();
     expect(await page.getByTestId('phase-list').textContent()).not.toContain('my-iron');

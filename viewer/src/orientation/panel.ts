@@ -278,12 +278,16 @@ export class OrientationPanel {
       for (const key of wanted) if (SHIPPED_PHASES.includes(key) && !this.#phases.some((p) => p.key === key)) await this.#addShipped(key, false);
       const pending = this.#pendingIndex;
       this.#pendingIndex = undefined;
-      if (this.#fromLink === fromLink) this.#fromLink = undefined;
       // Not again when the map shown is the one the link describes (the hash edited elsewhere).
       const shown = this.#run?.map && this.hashState();
       const same = shown && shown.phases === state.phases && shown.index === state.index && (shown.step ?? '1') === (state.step ?? '1');
-      if (pending && this.#phases.length && !same) await this.run(pending.region);
-      else this.#host.updateHash();
+      try {
+        if (pending && this.#phases.length && !same) await this.run(pending.region);
+      } finally {
+        // The link's keys stay in the URL until what they ask for is shown (or has failed, saying so).
+        if (this.#fromLink === fromLink) this.#fromLink = undefined;
+        this.#host.updateHash();
+      }
     })();
     return ignored;
   }
