@@ -7,7 +7,7 @@
  * (per file) and comes with a link (cal=); the arrow keys nudge the
  * detector while the pattern has focus, and move the scan position otherwise.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reciprocalToMrad } from '../src/crystal/calibration.js';
@@ -69,6 +69,13 @@ describeInBrowsers('viewer calibration', (entry) => {
 
   const text = (p: TestPage, id: string) => p.getByTestId(id).textContent();
 
+  /** The pattern's q-axis labels along an edge ('top' or 'right'): text and position. */
+  const axesLabels = (p: TestPage, edge: string) =>
+    p.evaluate(
+      (e) => Array.from(document.querySelectorAll(`[data-testid="pattern-axes"] .tick-label.${e}`), (el) => [el.textContent ?? '', Number(parseFloat((el as HTMLElement).style[e === 'top' ? 'left' : 'top']).toFixed(2))]),
+      edge,
+    );
+
   it('uncalibrated: pixels, with the header estimate offered as an estimate', async () => {
     await open(page);
     expect(await text(page, 'calibration-status')).toMatch(/^uncalibrated: pattern distances in pixels \(the header suggests ≈ 0\.025 Å⁻¹ per pixel, an estimate\)$/);
@@ -77,6 +84,8 @@ describeInBrowsers('viewer calibration', (entry) => {
     await page.mouse.move(at.x, at.y);
     await expect.poll(() => text(page, 'pattern-cursor')).toBe('x 73 y 63 · 9.513 px from the pattern centre');
     await expect.poll(() => page.getByTestId('profile').getAttribute('aria-label')).toMatch(/^radial profile about the pattern centre, radius 0 to [\d.]+ px$/);
+    // No calibration, no q axes.
+    expect(await axesLabels(page, 'top')).toEqual([]);
   }, 90_000);
 
   it('typed in: Å⁻¹ and mrad in the cursor, detector, its numbers, scale bar, profile and link', async () => {
@@ -91,7 +100,16 @@ describeInBrowsers('viewer calibration', (entry) => {
     await expect.poll(() => text(page, 'pattern-cursor')).toBe(`x 73 y 63 · ${Number(k.toPrecision(4))} Å⁻¹ (${mrad} mrad) from the pattern centre · qx 0.2375 qy -0.0125 Å⁻¹`);
     expect(await text(page, 'pattern-scalebar')).toMatch(/Å⁻¹$/);
     await expect.poll(() => page.getByTestId('profile').getAttribute('aria-label')).toMatch(/^radial profile about the pattern centre, radius 0 to [\d.]+ Å⁻¹ \([\d.]+ mrad\)$/);
-    expect(await page.getByTestId('profile').getAttribute('data-units')).toBe('Å⁻¹');
+    expect(await page.getByTestId('profile').getAttribute('data-units')).toBe('Å⁻¹, mrad');
+    // q axes along the pattern's edges: ticks at whole Å⁻¹ about the pattern centre (63.5 of 0…127, ±1.6 Å⁻¹ across).
+    // (percent of the width, to 0.01)
+    const tickAt = (q: number) => Number((((63.5 + q / PER_PIXEL + 0.5) / N) * 100).toFixed(2));
+    await expect.poll(() => axesLabels(page, 'top')).toEqual([['-1', tickAt(-1)], ['0', 50], ['1', tickAt(1)]]);
+    expect((await axesLabels(page, 'right')).map(([t]) => t)).toEqual(['-1', '0', '1']);
+    expect(await text(page, 'pattern-axes')).toMatch(/qx → · qy ↓ \(Å⁻¹\)$/);
+    // The profile as drawn (radius in Å⁻¹ below, mrad along the top), to look at.
+    const profilePng = await page.evaluate(() => (document.querySelector('[data-testid="profile"]') as HTMLCanvasElement).toDataURL('image/png'));
+    writeFileSync(join(ARTIFACTS, `viewer-profile-calibrated${page.browser === 'Firefox' ? '-firefox' : ''}.png`), Buffer.from(profilePng.split(',')[1], 'base64'));
 
     // A disk detector: its radius in Å⁻¹ beside the pixels, its numbers typed in Å⁻¹.
     await page.getByTestId('detector-disk').click();

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { radialProfile } from '../src/analysis/profile.js';
+import { reciprocalToMrad } from '../src/crystal/calibration.js';
 import { composeFigure, roundLength } from '../src/display/figure.js';
 import { colormap, renderRgba, scaleFraction } from '../src/display/render.js';
 import { linearTicks, scaleTicks, tickLabel } from '../src/display/ticks.js';
@@ -128,6 +129,19 @@ describe('profile CSV', () => {
     expect(lines[3]).toBe(`1,0.02,1,${profile.count[1]}`);
     expect(lines.length).toBe(2 + profile.radius.length);
     expect(profileCsv(profile, { cx: 2, cy: 2 }).split('\n')[1]).toBe('radius_px,mean,pixels');
+  });
+
+  it('adds the scattering angle in mrad given the beam energy (Å⁻¹ only)', () => {
+    const pattern = Float64Array.from({ length: 25 }, (_, i) => (i === 12 ? 10 : 1));
+    const profile = radialProfile(pattern, 5, 5, 2, 2);
+    const lines = profileCsv(profile, { cx: 2, cy: 2 }, { size: 0.02, units: 'Å⁻¹' }, 200_000).trim().split('\n');
+    expect(lines[0]).toMatch(/; angles at 200 kV$/);
+    expect(lines[1]).toBe('radius_px,radius_inv_angstrom,angle_mrad,mean,pixels');
+    // θ = λk: 0.02 Å⁻¹ at 200 kV (λ = 0.02508 Å) is 0.5016 mrad.
+    expect(lines[3]).toBe(`1,0.02,${Number(reciprocalToMrad(0.02, 200_000).toPrecision(8))},1,${profile.count[1]}`);
+    expect(Number(lines[3].split(',')[2])).toBeCloseTo(0.5016, 4);
+    // A length in another unit has no angle.
+    expect(profileCsv(profile, { cx: 2, cy: 2 }, { size: 0.1, units: 'cm' }, 200_000).split('\n')[1]).toBe('radius_px,radius_cm,mean,pixels');
   });
 });
 

@@ -683,13 +683,15 @@ export class Viewer {
     if (!this.#shownPattern) return;
     const { cx, cy } = this.#profileCentre();
     const c = this.calibration.current;
+    // The pattern's q axes share the profile's centre and calibration.
+    this.pattern.setAxes(c && { x0: cx, y0: cy, perPixel: c.perPixel, units: 'Å⁻¹', xName: 'qx', yName: 'qy' });
     const units = c && { perPixel: c.perPixel, volts: this.calibration.volts };
     const profile = radialProfile(this.#shownPattern.values, this.patternRows, this.patternCols, cx, cy);
     drawProfile(this.#profileCanvas, profile, this.#profileLog.checked, units, this.#profileMarks);
     // The canvas holds no text: its units and reach in words, for assistive technology (and tests).
     const reach = profile.radius[profile.radius.length - 1];
     this.#profileCanvas.setAttribute('aria-label', `radial profile about ${this.#profileCentre().what}, radius 0 to ${this.calibration.distance(reach)}`);
-    this.#profileCanvas.dataset.units = c ? 'Å⁻¹' : 'px';
+    this.#profileCanvas.dataset.units = c ? (units?.volts ? 'Å⁻¹, mrad' : 'Å⁻¹') : 'px';
   }
 
   #regionOf(shape: Shape | undefined): ScanRegion | undefined {
@@ -908,7 +910,7 @@ export class Viewer {
     const { cx, cy } = this.#profileCentre();
     const profile = radialProfile(this.#shownPattern.values, this.patternRows, this.patternCols, cx, cy);
     const c = this.calibration.current;
-    return { profile, centre: { cx, cy }, log: this.#profileLog.checked, pixel: c && { size: c.perPixel, units: 'Å⁻¹' }, name: `profile-${this.#patternName()}` };
+    return { profile, centre: { cx, cy }, log: this.#profileLog.checked, pixel: c && { size: c.perPixel, units: 'Å⁻¹' }, volts: c && this.calibration.volts, name: `profile-${this.#patternName()}` };
   }
 
   async close(): Promise<void> {

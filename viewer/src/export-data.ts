@@ -1,5 +1,6 @@
 /** The data behind the viewer's exports, without the page: calibrated TIFFs and the radial profile as CSV. */
 import type { RadialProfile } from '../../src/analysis/profile.js';
+import { reciprocalToMrad } from '../../src/crystal/calibration.js';
 import { encodeTiff, type TiffResolution } from '../../src/tiff/tiff.js';
 
 /** One pixel's physical size: the scan step in nm, the pattern's Å⁻¹ (calibrated) or the header's cm. */
@@ -32,17 +33,23 @@ export function calibratedTiff(values: ArrayLike<number>, rows: number, cols: nu
   return encodeTiff([{ data: Float64Array.from(values), rows, cols }], asciiJson(description), 'auto', resolution);
 }
 
-/** The radial profile as CSV: radius in pixels (and in the calibrated unit when given), ring mean, pixel count. */
-export function profileCsv(profile: RadialProfile, centre: { cx: number; cy: number }, pixel?: PixelSize): string {
+/**
+ * The radial profile as CSV: radius in pixels (and in the calibrated unit
+ * when given, and as a scattering angle in mrad when that unit is Å⁻¹ and
+ * the beam energy in volts is given), ring mean, pixel count.
+ */
+export function profileCsv(profile: RadialProfile, centre: { cx: number; cy: number }, pixel?: PixelSize, volts?: number): string {
   const calibrated = pixel && pixel.size > 0;
+  const angles = calibrated && pixel.units === 'Å⁻¹' && volts !== undefined && volts > 0;
   const lines = [
-    `# radial profile about x ${centre.cx}, y ${centre.cy} (pattern pixels); ring k holds radii from r to r + ${profile.radius.length > 1 ? profile.radius[1] - profile.radius[0] : 1}`,
-    [`radius_px`, ...(calibrated ? [`radius_${pixel.units.replace(/Å⁻¹/, 'inv_angstrom')}`] : []), 'mean', 'pixels'].join(','),
+    `# radial profile about x ${centre.cx}, y ${centre.cy} (pattern pixels); ring k holds radii from r to r + ${profile.radius.length > 1 ? profile.radius[1] - profile.radius[0] : 1}${angles ? `; angles at ${volts / 1000} kV` : ''}`,
+    [`radius_px`, ...(calibrated ? [`radius_${pixel.units.replace(/Å⁻¹/, 'inv_angstrom')}`] : []), ...(angles ? ['angle_mrad'] : []), 'mean', 'pixels'].join(','),
   ];
   for (let k = 0; k < profile.radius.length; k++) {
     const r = profile.radius[k];
     const mean = profile.mean[k];
-    lines.push([r, ...(calibrated ? [Number((r * pixel.size).toPrecision(8))] : []), Number.isNaN(mean) ? '' : mean, profile.count[k]].join(','));
+    const q = calibrated ? r * pixel.size : 0;
+    lines.push([r, ...(calibrated ? [Number(q.toPrecision(8))] : []), ...(angles ? [Number(reciprocalToMrad(q, volts).toPrecision(8))] : []), Number.isNaN(mean) ? '' : mean, profile.count[k]].join(','));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -6,6 +6,7 @@
  */
 import { composeFigure, roundLength, type Figure } from '../../src/display/figure.js';
 import { COLORMAP_NAMES, renderRgba, type ColormapName, type DisplayOptions } from '../../src/display/render.js';
+import { linearTicks } from '../../src/display/ticks.js';
 import { drawColorbar } from './colorbar.js';
 import { HistogramControl } from './histogram.js';
 
@@ -49,6 +50,8 @@ export class ImageView {
   describePosition: ((x: number, y: number) => string) | undefined;
   readonly #title: HTMLElement;
   readonly #scalebar: HTMLElement;
+  readonly #axes: HTMLElement;
+  #axesSpec: ImageAxes | undefined;
   #calibration: { scale: number; units: string } | undefined;
   readonly #cmapSelect: HTMLSelectElement;
   readonly #scaleSelect: HTMLSelectElement;
@@ -64,7 +67,8 @@ export class ImageView {
     this.overlay = document.createElementNS(SVG, 'svg');
     this.overlay.setAttribute('data-testid', `${name}-overlay`);
     this.#scalebar = element('div', { class: 'scalebar', 'data-testid': `${name}-scalebar` });
-    this.#box.append(this.canvas, this.overlay, this.#scalebar);
+    this.#axes = element('div', { class: 'axes', 'data-testid': `${name}-axes`, 'aria-hidden': 'true' });
+    this.#box.append(this.canvas, this.#axes, this.overlay, this.#scalebar);
 
     const controls = element('div', { class: 'toolbar view-controls', title: 'display: colour map, scale, gamma, percentile clip' });
     const cmap = element('select', { 'data-testid': `${name}-cmap`, title: 'colour map' });
@@ -174,6 +178,46 @@ export class ImageView {
     this.#drawScalebar();
   }
 
+  /**
+   * Tick axes in a calibrated unit about an origin (the pattern's q = 0),
+   * drawn along the image's edges: labels along the top (x) and right (y)
+   * edges, clear of the scale bar; none when `axes` is undefined.
+   */
+  setAxes(axes: ImageAxes | undefined): void {
+    // Called for every pattern shown: redrawn only when something changed.
+    if (JSON.stringify(axes) === JSON.stringify(this.#axesSpec)) return;
+    this.#axesSpec = axes;
+    this.#drawAxes();
+  }
+
+  #drawAxes(): void {
+    this.#axes.replaceChildren();
+    const a = this.#axesSpec;
+    const image = this.image;
+    if (!a || !image || !(a.perPixel > 0)) return;
+    const along = (n: number, origin: number, horizontal: boolean) => {
+      // The image spans pixel edges −0.5 … n − 0.5.
+      const lo = (-0.5 - origin) * a.perPixel;
+      const hi = (n - 0.5 - origin) * a.perPixel;
+      for (const t of linearTicks(lo, hi, 4)) {
+        if (t.at < 0.04 || t.at > 0.96) continue;
+        const pos = `${(t.at * 100).toFixed(3)}%`;
+        for (const edge of horizontal ? ['top', 'bottom'] : ['left', 'right']) {
+          const tick = element('div', { class: `tick ${edge}` });
+          tick.style[horizontal ? 'left' : 'top'] = pos;
+          this.#axes.append(tick);
+        }
+        const label = element('span', { class: `tick-label ${horizontal ? 'top' : 'right'}` }, t.label);
+        label.style[horizontal ? 'left' : 'top'] = pos;
+        this.#axes.append(label);
+      }
+    };
+    along(image.cols, a.x0, true);
+    along(image.rows, a.y0, false);
+    this.#axes.append(element('span', { class: 'axes-name' }, `${a.xName} → · ${a.yName} ↓ (${a.units})`));
+    this.#axes.dataset.origin = `${a.x0},${a.y0}`;
+  }
+
   /** The calibration the scale bar uses, if any. */
   get calibration(): { scale: number; units: string } | undefined {
     return this.#calibration;
@@ -191,6 +235,7 @@ export class ImageView {
       this.#stack.style.setProperty('--aspect', String(image.cols / image.rows));
       this.overlay.setAttribute('viewBox', `-0.5 -0.5 ${image.cols} ${image.rows}`);
       this.#drawScalebar();
+      this.#drawAxes();
     }
     this.render();
   }
@@ -264,6 +309,17 @@ export class ImageView {
     const image = this.image!;
     return { clientX: rect.left + ((x + 0.5) / image.cols) * rect.width, clientY: rect.top + ((y + 0.5) / image.rows) * rect.height };
   }
+}
+
+/** Calibrated tick axes of an image: the origin in pixels (x column, y row) and one pixel's size. */
+export interface ImageAxes {
+  x0: number;
+  y0: number;
+  perPixel: number;
+  units: string;
+  /** Axis names, e.g. qx and qy. */
+  xName: string;
+  yName: string;
 }
 
 export function format(v: number): string {

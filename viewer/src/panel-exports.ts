@@ -77,6 +77,8 @@ export interface ProfileSource {
   log: boolean;
   /** Radii in this unit too (Å⁻¹ once calibrated). */
   pixel?: PixelSize;
+  /** The beam energy in volts: with Å⁻¹, angles in mrad too. */
+  volts?: number;
   name: string;
 }
 
@@ -86,12 +88,12 @@ export function profileDownloads(current: () => ProfileSource | undefined): HTML
   const png = element('button', { 'data-testid': 'profile-save-png', title: 'the profile with axes, 1200 × 800' }, '.png');
   png.addEventListener('click', () => {
     const s = current();
-    if (s) void canvasPng(profileCanvas(s.profile, s.log, s.pixel)).then((blob) => save(blob, `${s.name}.png`));
+    if (s) void canvasPng(profileCanvas(s.profile, s.log, s.pixel, s.volts)).then((blob) => save(blob, `${s.name}.png`));
   });
   const csv = element('button', { 'data-testid': 'profile-save-csv', title: 'radius, ring mean and pixel count per ring' }, '.csv');
   csv.addEventListener('click', () => {
     const s = current();
-    if (s) save(new Blob([profileCsv(s.profile, s.centre, s.pixel)], { type: 'text/csv' }), `${s.name}.csv`);
+    if (s) save(new Blob([profileCsv(s.profile, s.centre, s.pixel, s.volts)], { type: 'text/csv' }), `${s.name}.csv`);
   });
   bar.append(element('span', { class: 'label' }, 'save'), png, csv);
   return bar;

@@ -1,5 +1,6 @@
 /** The radial profile as a line plot with axes: on screen (dark) and as a figure for a paper (white). */
 import type { RadialProfile } from '../../src/analysis/profile.js';
+import { reciprocalToMrad } from '../../src/crystal/calibration.js';
 import { linearTicks, tickLabel, type Tick } from '../../src/display/ticks.js';
 import type { PixelSize } from './export-data.js';
 
@@ -12,6 +13,8 @@ export interface ProfilePlotOptions {
   font?: number;
   /** Radii (pattern pixels) marked by dashed lines, e.g. a phase's rings. */
   marks?: readonly ProfileMark[];
+  /** The beam's energy in volts: with radii in Å⁻¹, a second axis along the top in mrad. */
+  volts?: number;
 }
 
 export interface ProfileMark {
@@ -45,12 +48,15 @@ export function plotProfile(ctx: CanvasRenderingContext2D, width: number, height
   let yHi = finite.length ? Math.max(...finite) : 1;
   if (!(yHi > yLo)) [yLo, yHi] = [yLo - 1, yLo + 1];
   const xTicks = linearTicks(0, xMax, 5);
+  // Scattering angle is proportional to the reciprocal distance (θ = λk): a second linear axis.
+  const mradMax = options.pixel?.units === 'Å⁻¹' && options.volts && options.volts > 0 ? reciprocalToMrad(xMax, options.volts) : undefined;
+  const mradTicks = mradMax ? linearTicks(0, mradMax, 5) : [];
   const yTicks = options.log ? logTicks(yLo, yHi) : linearTicks(yLo, yHi, 4);
   ctx.font = `${font}px system-ui, sans-serif`;
   const yLabelWidth = Math.max(...yTicks.map((t) => ctx.measureText(t.label).width), 0);
   const left = Math.ceil(yLabelWidth + font * 2.2);
   const right = Math.ceil(font * 1.2);
-  const top = Math.ceil(font * 0.8);
+  const top = Math.ceil(mradMax ? font * 3 : font * 0.8);
   const bottom = Math.ceil(font * 3.2);
   const w = Math.max(1, width - left - right);
   const h = Math.max(1, height - top - bottom);
@@ -72,6 +78,19 @@ export function plotProfile(ctx: CanvasRenderingContext2D, width: number, height
     ctx.fillText(t.label, x, top + h + font * 0.5);
   }
   ctx.fillText(`radius (${unit})`, left + w / 2, top + h + font * 1.7);
+  if (mradMax) {
+    ctx.textBaseline = 'bottom';
+    for (const t of mradTicks) {
+      const x = left + (t.value / mradMax) * w;
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top - font * 0.4);
+      ctx.stroke();
+      ctx.fillText(t.label, x, top - font * 0.5);
+    }
+    ctx.fillText(`scattering angle (mrad, ${tickLabel(options.volts! / 1000, 1)} kV)`, left + w / 2, top - font * 1.7);
+    ctx.textBaseline = 'top';
+  }
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
   for (const t of yTicks) {
@@ -129,11 +148,11 @@ export function plotProfile(ctx: CanvasRenderingContext2D, width: number, height
   return [left, top, w, h];
 }
 
-/** The profile on the page's canvas, at the device's resolution; radii in Å⁻¹ once calibrated. */
+/** The profile on the page's canvas, at the device's resolution; radii in Å⁻¹ once calibrated (and mrad along the top, given the beam energy). */
 export function drawProfile(canvas: HTMLCanvasElement, profile: RadialProfile, log: boolean, calibration?: { perPixel: number; volts?: number }, marks?: readonly ProfileMark[]): void {
   const dpr = globalThis.devicePixelRatio || 1;
   const width = (canvas.width = Math.round((canvas.clientWidth || 300) * dpr));
   const height = (canvas.height = Math.round((canvas.clientHeight || 140) * dpr));
   const pixel = calibration ? { size: calibration.perPixel, units: 'Å⁻¹' } : undefined;
-  plotProfile(canvas.getContext('2d')!, width, height, profile, { log, pixel, font: 10 * dpr, marks });
+  plotProfile(canvas.getContext('2d')!, width, height, profile, { log, pixel, font: 10 * dpr, marks, volts: calibration?.volts });
 }
