@@ -15,4 +15,5 @@ export { PatternSimulator, renderPattern, seededRandom, poisson, MIN_SHAPE, type
 export { initSymmetryFinder, findSymmetry, withSymmetryFromAtoms, SYMPREC, type FoundSymmetry } from './find-symmetry.js';
 export { formatCtf, ctfLaueCode, CTF_LAUE_CLASSES, type CtfMap } from './ctf.js';
 export { createSpedDemo, type SpedDemo, type SpedDemoOptions } from './sped-demo.js';
+export { isHexagonalCell, fourIndexDirection, fourIndexPlane, directionLabel, planeLabel } from './miller-bravais.js';
 export { headerCalibration, calibrationFromRing, reciprocalToMrad, mradToReciprocal, refineRingRadius, type ReciprocalCalibration, type CalibrationSource } from './calibration.js';

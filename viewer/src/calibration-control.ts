@@ -7,6 +7,7 @@
  * through the file's CalibrationStore, which every panel reads.
  */
 import { calibrationFromRing, refineRingRadius, type ReciprocalCalibration } from '../../src/crystal/calibration.js';
+import { planeLabel } from '../../src/crystal/miller-bravais.js';
 import { describeCalibration, type CalibrationStore } from './calibration.js';
 import { element, format, type ImageView } from './image-view.js';
 import { SHIPPED_PHASES, strongFamilies, type ViewerPhase } from './orientation/phases.js';
@@ -153,7 +154,7 @@ export class CalibrationControl {
     for (const p of phases) {
       const group = element('optgroup', { label: p.phase.name });
       for (const f of strongFamilies(p.phase, dMin, 6)) {
-        const hkl = `{${f.hkl.join('')}}`;
+        const hkl = `{${planeLabel(f.hkl, p.phase.cell)}}`;
         group.append(element('option', { value: `${p.key}|${hkl}|${f.d}` }, `${p.phase.name} ${hkl} d = ${f.d.toFixed(3)} Å`));
       }
       options.push(group);

@@ -152,8 +152,3 @@ export function inspect(maps: IndexMaps, i: number, phases: readonly Phase[], si
   }
   return { ...base, zone, runnerUp, spots: simulator.spots(phase - 1, g, center) };
 }
-
-/** `[u v w]` with bars written as minus signs. */
-export function formatIndices(v: readonly number[]): string {
-  return `[${v.join(' ')}]`;
-}

@@ -15,7 +15,8 @@ import { orientationAng, orientationCtf, orientationNpy, phaseColour } from '../
 import type { Blockfile } from '../../../src/reader/blockfile.js';
 import { save } from '../downloads.js';
 import { element, format, type ShownImage } from '../image-view.js';
-import { formatIndices, inspect, SpotSimulator, type Inspection } from './inspect.js';
+import { directionLabel, planeLabel } from '../../../src/crystal/miller-bravais.js';
+import { inspect, SpotSimulator, type Inspection } from './inspect.js';
 import { MAP_KINDS, mapFigure, mapKey, mapRgba, type MapKind } from './maps.js';
 import { phaseFromText, phaseSummary, shippedPhase, SHIPPED_PHASES, strongFamilies, type ViewerPhase } from './phases.js';
 import './orientation.css';
@@ -378,7 +379,7 @@ export class OrientationPanel {
   #ringRadii(p: Phase, perPixel: number): { r: number; label: string }[] {
     const reach = Math.hypot(this.#host.bf.geometry.sigShape[0], this.#host.bf.geometry.sigShape[1]) / 2;
     // Intensity of a ring: |F|² times the multiplicity; the weak ones would only clutter.
-    return strongFamilies(p, 1 / (reach * perPixel)).map((f) => ({ r: 1 / f.d / perPixel, label: `{${f.hkl.join('')}}` }));
+    return strongFamilies(p, 1 / (reach * perPixel)).map((f) => ({ r: 1 / f.d / perPixel, label: `{${planeLabel(f.hkl, p.cell)}}` }));
   }
 
   #drawRings(): void {
@@ -570,7 +571,7 @@ export class OrientationPanel {
     }
     const phase = run.phases[s.phase - 1];
     row('phase', phase.name, 'inspect-phase');
-    if (s.zone) row('zone axis', `${formatIndices(s.zone.uvw)}${s.zone.off >= 0.05 ? `, ${s.zone.off.toFixed(1)}° off` : ''}`, 'inspect-zone');
+    if (s.zone) row('zone axis', `${directionLabel(s.zone.uvw, phase.cell)}${s.zone.off >= 0.05 ? `, ${s.zone.off.toFixed(1)}° off` : ''}`, 'inspect-zone');
     row('Euler φ1 Φ φ2', euler(s.euler), 'inspect-euler');
     row('correlation', s.correlation.toFixed(3), 'inspect-correlation');
     row('reliability', `${s.reliability.toFixed(1)} %`, 'inspect-reliability');
@@ -589,14 +590,24 @@ export class OrientationPanel {
 
   /** The best template's spots on the pattern: circles sized by intensity, hkl on the strongest. */
   #drawSpots(s: Inspection): void {
-    if (s.spots.length === 0) return;
+    if (s.spots.length === 0 || !this.#run) return;
+    const cell = this.#run.phases[s.phase - 1].cell;
+    const [rows, cols] = this.#host.bf.geometry.sigShape;
     const strongest = s.spots[0].intensity;
     s.spots.forEach((spot, k) => {
       const r = 1 + 3 * Math.sqrt(spot.intensity / strongest);
       this.#spotLayer.append(svg('circle', { cx: spot.x, cy: spot.y, r, class: 'spot', 'data-hkl': spot.hkl.join(' ') }));
       if (k < 8) {
-        const text = svg('text', { x: spot.x + r + 0.5, y: spot.y - r - 0.5, class: 'spot-label' });
-        text.textContent = spot.hkl.map((v) => (v < 0 ? `${-v}\u0305` : String(v))).join('');
+        // Above right of the spot, or on the side that keeps the label on the pattern near its right and top edges.
+        const left = spot.x > 0.8 * cols;
+        const below = spot.y < 0.08 * rows;
+        const text = svg('text', {
+          x: left ? spot.x - r - 0.5 : spot.x + r + 0.5,
+          y: below ? spot.y + r + 3 : spot.y - r - 0.5,
+          class: 'spot-label',
+          ...(left && { 'text-anchor': 'end' }),
+        });
+        text.textContent = planeLabel(spot.hkl, cell);
         this.#spotLayer.append(text);
       }
     });
