@@ -172,6 +172,9 @@ describe.skipIf(!CHROMIUM)('orientation maps in the viewer', () => {
     await expect.poll(() => page.getByTestId('navigator-label').textContent()).toBe(await page.getByTestId('orientation-map-label').textContent());
     const onScan = await page.getByTestId('navigator-canvas').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
     expect(onScan).toEqual(pixels);
+    // Coloured pixels: no colour bar or histogram that would not describe them.
+    const hidden = await page.evaluate(() => ['colorbar', 'histogram'].map((c) => getComputedStyle(document.querySelector(`[data-testid="navigator-view-root"] .${c}`)!).visibility));
+    expect(hidden).toEqual(['hidden', 'hidden']);
     await page.getByTestId('orientation-panel').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-orientation-1400.png') });
     await page.setViewportSize({ width: 1024, height: 700 });

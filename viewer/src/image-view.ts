@@ -253,7 +253,7 @@ export class ImageView {
     const rendered = renderRgba(image.values, this.display);
     const { range } = rendered;
     const rgba = image.rgba ?? rendered.rgba;
-    // The colour bar would not describe coloured pixels: style.css hides it.
+    // The colour bar and histogram limits would not describe coloured pixels: style.css hides them.
     this.root.toggleAttribute('data-coloured', !!image.rgba);
     this.shownRange = range;
     this.canvas.getContext('2d')!.putImageData(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, image.cols, image.rows), 0, 0);
