@@ -11,13 +11,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reciprocalToMrad } from '../src/crystal/calibration.js';
-import { startViewServer, type ViewServer } from '../src/node/view-server.js';
-import { describeInBrowsers, launchBrowser, type TestBrowser, type TestPage } from './helpers/browsers.js';
+import { describeInBrowsers, type TestPage } from './helpers/browsers.js';
+import { servedViewer } from './helpers/served-viewer.js';
 import { blo, tempDir } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
-const VIEWER = join(REPO_ROOT, 'dist', 'viewer');
 const { dir, cleanup } = tempDir();
 const file = join(dir, 'copper.blo');
 /** What the scan is simulated with: Å⁻¹ per pixel, and copper's 111 spacing (a = 3.615 Å). */
@@ -34,19 +33,7 @@ beforeAll(() => {
 afterAll(() => cleanup());
 
 describeInBrowsers('viewer calibration', (entry) => {
-  let browser: TestBrowser;
-  let server: ViewServer;
-  let page: TestPage;
-
-  beforeAll(async () => {
-    server = await startViewServer(file, { viewerDir: VIEWER });
-    browser = await launchBrowser(entry);
-    page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const viewer = servedViewer(entry, file);
 
   /** Screen point of pattern pixel (x, y). */
   async function onPattern(p: TestPage, x: number, y: number): Promise<{ x: number; y: number }> {
@@ -63,7 +50,7 @@ describeInBrowsers('viewer calibration', (entry) => {
   }
 
   async function open(p: TestPage, hash = ''): Promise<void> {
-    await p.goto(`${server.url}${hash}`);
+    await p.goto(`${viewer.server.url}${hash}`);
     await expect.poll(() => p.getByTestId('pattern-label').textContent(), { timeout: 30_000 }).toBe('pattern at x 12 y 12');
   }
 
@@ -77,101 +64,101 @@ describeInBrowsers('viewer calibration', (entry) => {
     );
 
   it('uncalibrated: pixels, with the header estimate offered as an estimate', async () => {
-    await open(page);
-    expect(await text(page, 'calibration-status')).toMatch(/^uncalibrated: pattern distances in pixels \(the header suggests ≈ 0\.025 Å⁻¹ per pixel, an estimate\)$/);
-    expect(await page.getByTestId('calibration-estimate').getAttribute('title')).toMatch(/^0\.025 Å⁻¹ per pixel, estimated from the header: .*SDP .*camera length 200\.0 mm and 200 kV$/);
-    const at = await onPattern(page, 73, 63);
-    await page.mouse.move(at.x, at.y);
-    await expect.poll(() => text(page, 'pattern-cursor')).toBe('x 73 y 63 · 9.513 px from the pattern centre');
-    await expect.poll(() => page.getByTestId('profile').getAttribute('aria-label')).toMatch(/^radial profile about the pattern centre, radius 0 to [\d.]+ px$/);
+    await open(viewer.page);
+    expect(await text(viewer.page, 'calibration-status')).toMatch(/^uncalibrated: pattern distances in pixels \(the header suggests ≈ 0\.025 Å⁻¹ per pixel, an estimate\)$/);
+    expect(await viewer.page.getByTestId('calibration-estimate').getAttribute('title')).toMatch(/^0\.025 Å⁻¹ per pixel, estimated from the header: .*SDP .*camera length 200\.0 mm and 200 kV$/);
+    const at = await onPattern(viewer.page, 73, 63);
+    await viewer.page.mouse.move(at.x, at.y);
+    await expect.poll(() => text(viewer.page, 'pattern-cursor')).toBe('x 73 y 63 · 9.513 px from the pattern centre');
+    await expect.poll(() => viewer.page.getByTestId('profile').getAttribute('aria-label')).toMatch(/^radial profile about the pattern centre, radius 0 to [\d.]+ px$/);
     // No calibration, no q axes.
-    expect(await axesLabels(page, 'top')).toEqual([]);
+    expect(await axesLabels(viewer.page, 'top')).toEqual([]);
   }, 90_000);
 
   it('typed in: Å⁻¹ and mrad in the cursor, detector, its numbers, scale bar, profile and link', async () => {
-    await page.getByTestId('calibration-value').fill('0.025');
-    await page.getByTestId('calibration-value').press('Enter');
-    await expect.poll(() => text(page, 'calibration-status')).toBe('0.025 Å⁻¹ per pixel, typed in');
-    const at = await onPattern(page, 73, 63);
-    await page.mouse.move(at.x, at.y - 1);
-    await page.mouse.move(at.x, at.y);
+    await viewer.page.getByTestId('calibration-value').fill('0.025');
+    await viewer.page.getByTestId('calibration-value').press('Enter');
+    await expect.poll(() => text(viewer.page, 'calibration-status')).toBe('0.025 Å⁻¹ per pixel, typed in');
+    const at = await onPattern(viewer.page, 73, 63);
+    await viewer.page.mouse.move(at.x, at.y - 1);
+    await viewer.page.mouse.move(at.x, at.y);
     const k = Math.hypot(9.5, 0.5) * PER_PIXEL;
     const mrad = Number(reciprocalToMrad(k, 200_000).toPrecision(4));
-    await expect.poll(() => text(page, 'pattern-cursor')).toBe(`x 73 y 63 · ${Number(k.toPrecision(4))} Å⁻¹ (${mrad} mrad) from the pattern centre · qx 0.2375 qy -0.0125 Å⁻¹`);
-    expect(await text(page, 'pattern-scalebar')).toMatch(/Å⁻¹$/);
-    await expect.poll(() => page.getByTestId('profile').getAttribute('aria-label')).toMatch(/^radial profile about the pattern centre, radius 0 to [\d.]+ Å⁻¹ \([\d.]+ mrad\)$/);
-    expect(await page.getByTestId('profile').getAttribute('data-units')).toBe('Å⁻¹, mrad');
+    await expect.poll(() => text(viewer.page, 'pattern-cursor')).toBe(`x 73 y 63 · ${Number(k.toPrecision(4))} Å⁻¹ (${mrad} mrad) from the pattern centre · qx 0.2375 qy -0.0125 Å⁻¹`);
+    expect(await text(viewer.page, 'pattern-scalebar')).toMatch(/Å⁻¹$/);
+    await expect.poll(() => viewer.page.getByTestId('profile').getAttribute('aria-label')).toMatch(/^radial profile about the pattern centre, radius 0 to [\d.]+ Å⁻¹ \([\d.]+ mrad\)$/);
+    expect(await viewer.page.getByTestId('profile').getAttribute('data-units')).toBe('Å⁻¹, mrad');
     // q axes along the pattern's edges: ticks at whole Å⁻¹ about the pattern centre (63.5 of 0…127, ±1.6 Å⁻¹ across).
     // (percent of the width, to 0.01)
     const tickAt = (q: number) => Number((((63.5 + q / PER_PIXEL + 0.5) / N) * 100).toFixed(2));
-    await expect.poll(() => axesLabels(page, 'top')).toEqual([['-1', tickAt(-1)], ['0', 50], ['1', tickAt(1)]]);
-    expect((await axesLabels(page, 'right')).map(([t]) => t)).toEqual(['-1', '0', '1']);
-    expect(await text(page, 'pattern-axes')).toMatch(/qx → · qy ↓ \(Å⁻¹\)$/);
+    await expect.poll(() => axesLabels(viewer.page, 'top')).toEqual([['-1', tickAt(-1)], ['0', 50], ['1', tickAt(1)]]);
+    expect((await axesLabels(viewer.page, 'right')).map(([t]) => t)).toEqual(['-1', '0', '1']);
+    expect(await text(viewer.page, 'pattern-axes')).toMatch(/qx → · qy ↓ \(Å⁻¹\)$/);
     // The profile as drawn (radius in Å⁻¹ below, mrad along the top), to look at.
-    const profilePng = await page.evaluate(() => (document.querySelector('[data-testid="profile"]') as HTMLCanvasElement).toDataURL('image/png'));
-    writeFileSync(join(ARTIFACTS, `viewer-profile-calibrated${page.browser === 'Firefox' ? '-firefox' : ''}.png`), Buffer.from(profilePng.split(',')[1], 'base64'));
+    const profilePng = await viewer.page.evaluate(() => (document.querySelector('[data-testid="profile"]') as HTMLCanvasElement).toDataURL('image/png'));
+    writeFileSync(join(ARTIFACTS, `viewer-profile-calibrated${viewer.page.browser === 'Firefox' ? '-firefox' : ''}.png`), Buffer.from(profilePng.split(',')[1], 'base64'));
 
     // A disk detector: its radius in Å⁻¹ beside the pixels, its numbers typed in Å⁻¹.
-    await page.getByTestId('detector-disk').click();
-    await drag(page, await onPattern(page, 63.5, 63.5), await onPattern(page, 63.5 + 6, 63.5));
-    await expect.poll(() => text(page, 'detector')).toBe(`disk cx 63.5 cy 63.5 r 6 · r 0.15 Å⁻¹ (${Number(reciprocalToMrad(0.15, 200_000).toPrecision(4))} mrad)`);
-    expect(await page.getByTestId('detector-input-r').inputValue()).toBe('0.15');
-    expect(await page.getByTestId('detector-input-cx').inputValue()).toBe('63.5');
-    await page.getByTestId('detector-input-r').fill('0.2');
-    await page.getByTestId('detector-input-r').press('Enter');
-    await expect.poll(() => text(page, 'detector')).toMatch(/^disk cx 63\.5 cy 63\.5 r 8 · r 0\.2 Å⁻¹ \(/);
-    await expect.poll(() => text(page, 'navigator-label'), { timeout: 30_000 }).toBe('virtual image: disk cx 63.5 cy 63.5 r 8');
-    await page.getByTestId('detector-input-cx').fill('60');
-    await page.getByTestId('detector-input-cx').press('Enter');
-    await expect.poll(() => text(page, 'navigator-label'), { timeout: 30_000 }).toBe('virtual image: disk cx 60 cy 63.5 r 8');
+    await viewer.page.getByTestId('detector-disk').click();
+    await drag(viewer.page, await onPattern(viewer.page, 63.5, 63.5), await onPattern(viewer.page, 63.5 + 6, 63.5));
+    await expect.poll(() => text(viewer.page, 'detector')).toBe(`disk cx 63.5 cy 63.5 r 6 · r 0.15 Å⁻¹ (${Number(reciprocalToMrad(0.15, 200_000).toPrecision(4))} mrad)`);
+    expect(await viewer.page.getByTestId('detector-input-r').inputValue()).toBe('0.15');
+    expect(await viewer.page.getByTestId('detector-input-cx').inputValue()).toBe('63.5');
+    await viewer.page.getByTestId('detector-input-r').fill('0.2');
+    await viewer.page.getByTestId('detector-input-r').press('Enter');
+    await expect.poll(() => text(viewer.page, 'detector')).toMatch(/^disk cx 63\.5 cy 63\.5 r 8 · r 0\.2 Å⁻¹ \(/);
+    await expect.poll(() => text(viewer.page, 'navigator-label'), { timeout: 30_000 }).toBe('virtual image: disk cx 63.5 cy 63.5 r 8');
+    await viewer.page.getByTestId('detector-input-cx').fill('60');
+    await viewer.page.getByTestId('detector-input-cx').press('Enter');
+    await expect.poll(() => text(viewer.page, 'navigator-label'), { timeout: 30_000 }).toBe('virtual image: disk cx 60 cy 63.5 r 8');
     // A typed value that cannot be: refused, saying why, nothing changed.
-    await page.getByTestId('detector-input-r').fill('-1');
-    await page.getByTestId('detector-input-r').press('Enter');
-    await expect.poll(() => text(page, 'detector-input-note')).toBe('r -1 Å⁻¹ not applied: the radius must be ≥ 0');
-    expect(await text(page, 'detector')).toMatch(/^disk cx 60 cy 63\.5 r 8 /);
-    expect(new URL(page.url()).hash).toMatch(/virtual=disk:60,63\.5,8/);
-    expect(new URL(page.url()).hash).toMatch(/cal=0\.025/);
-    await page.screenshot({ path: join(ARTIFACTS, 'viewer-calibration-typed.png') });
+    await viewer.page.getByTestId('detector-input-r').fill('-1');
+    await viewer.page.getByTestId('detector-input-r').press('Enter');
+    await expect.poll(() => text(viewer.page, 'detector-input-note')).toBe('r -1 Å⁻¹ not applied: the radius must be ≥ 0');
+    expect(await text(viewer.page, 'detector')).toMatch(/^disk cx 60 cy 63\.5 r 8 /);
+    expect(new URL(viewer.page.url()).hash).toMatch(/virtual=disk:60,63\.5,8/);
+    expect(new URL(viewer.page.url()).hash).toMatch(/cal=0\.025/);
+    await viewer.page.screenshot({ path: join(ARTIFACTS, 'viewer-calibration-typed.png') });
   }, 120_000);
 
   it('arrow keys nudge the detector while the pattern has focus (Shift: 10 px), the scan position otherwise', async () => {
-    const position = await text(page, 'position');
+    const position = await text(viewer.page, 'position');
     // Clicking the detector (no drag) gives the pattern focus.
-    const centre = await onPattern(page, 60, 63.5);
-    await page.mouse.click(centre.x, centre.y);
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('pattern-overlay');
-    await page.keyboard.press('ArrowRight');
-    await page.keyboard.press('ArrowRight');
-    await page.keyboard.press('Shift+ArrowUp');
-    await expect.poll(() => text(page, 'detector')).toMatch(/^disk cx 62 cy 53\.5 r 8 /);
-    await expect.poll(() => text(page, 'navigator-label'), { timeout: 30_000 }).toBe('virtual image: disk cx 62 cy 53.5 r 8');
-    expect(await page.getByTestId('detector-input-cx').inputValue()).toBe('62');
-    expect(await text(page, 'position')).toBe(position);
+    const centre = await onPattern(viewer.page, 60, 63.5);
+    await viewer.page.mouse.click(centre.x, centre.y);
+    expect(await viewer.page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('pattern-overlay');
+    await viewer.page.keyboard.press('ArrowRight');
+    await viewer.page.keyboard.press('ArrowRight');
+    await viewer.page.keyboard.press('Shift+ArrowUp');
+    await expect.poll(() => text(viewer.page, 'detector')).toMatch(/^disk cx 62 cy 53\.5 r 8 /);
+    await expect.poll(() => text(viewer.page, 'navigator-label'), { timeout: 30_000 }).toBe('virtual image: disk cx 62 cy 53.5 r 8');
+    expect(await viewer.page.getByTestId('detector-input-cx').inputValue()).toBe('62');
+    expect(await text(viewer.page, 'position')).toBe(position);
     // On the scan, the arrows move the position again, and not the detector.
-    const box = (await page.getByTestId('navigator-overlay').boundingBox())!;
-    await page.mouse.click(box.x + (5.5 / 24) * box.width, box.y + (7.5 / 24) * box.height);
-    await expect.poll(() => text(page, 'position')).toMatch(/^x 5 y 7 \(pinned\)/);
-    await page.keyboard.press('ArrowRight');
-    await expect.poll(() => text(page, 'position')).toMatch(/^x 6 y 7 \(pinned\)/);
-    expect(await text(page, 'detector')).toMatch(/^disk cx 62 cy 53\.5 r 8 /);
+    const box = (await viewer.page.getByTestId('navigator-overlay').boundingBox())!;
+    await viewer.page.mouse.click(box.x + (5.5 / 24) * box.width, box.y + (7.5 / 24) * box.height);
+    await expect.poll(() => text(viewer.page, 'position')).toMatch(/^x 5 y 7 \(pinned\)/);
+    await viewer.page.keyboard.press('ArrowRight');
+    await expect.poll(() => text(viewer.page, 'position')).toMatch(/^x 6 y 7 \(pinned\)/);
+    expect(await text(viewer.page, 'detector')).toMatch(/^disk cx 62 cy 53\.5 r 8 /);
   }, 90_000);
 
   it('is remembered for the file after a reload, with or without the link', async () => {
-    await page.reload();
-    await expect.poll(() => text(page, 'calibration-status'), { timeout: 30_000 }).toBe('0.025 Å⁻¹ per pixel, typed in');
-    await expect.poll(() => text(page, 'detector')).toMatch(/^disk cx 62 cy 53\.5 r 8 · r 0\.2 Å⁻¹/);
-    await open(page);
-    expect(new URL(page.url()).hash).toBe('#cal=0.025');
-    expect(await text(page, 'calibration-status')).toBe('0.025 Å⁻¹ per pixel, typed in');
+    await viewer.page.reload();
+    await expect.poll(() => text(viewer.page, 'calibration-status'), { timeout: 30_000 }).toBe('0.025 Å⁻¹ per pixel, typed in');
+    await expect.poll(() => text(viewer.page, 'detector')).toMatch(/^disk cx 62 cy 53\.5 r 8 · r 0\.2 Å⁻¹/);
+    await open(viewer.page);
+    expect(new URL(viewer.page.url()).hash).toBe('#cal=0.025');
+    expect(await text(viewer.page, 'calibration-status')).toBe('0.025 Å⁻¹ per pixel, typed in');
     // Cleared: pixels again, and forgotten.
-    await page.getByTestId('calibration-clear').click();
-    await expect.poll(() => text(page, 'calibration-status')).toMatch(/^uncalibrated/);
-    await open(page);
-    expect(await text(page, 'calibration-status')).toMatch(/^uncalibrated/);
+    await viewer.page.getByTestId('calibration-clear').click();
+    await expect.poll(() => text(viewer.page, 'calibration-status')).toMatch(/^uncalibrated/);
+    await open(viewer.page);
+    expect(await text(viewer.page, 'calibration-status')).toMatch(/^uncalibrated/);
   }, 90_000);
 
   it('comes with a link (cal=) in a browser that has never seen the file, without being remembered there', async () => {
-    const other = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    const other = await viewer.browser.newPage({ viewport: { width: 1500, height: 950 } });
     try {
       await open(other, '#cal=0.02&virtual=annulus:63.5,63.5,10,20');
       await expect.poll(() => text(other, 'calibration-status')).toBe('0.02 Å⁻¹ per pixel, from the link');
@@ -185,7 +172,7 @@ describeInBrowsers('viewer calibration', (entry) => {
   }, 90_000);
 
   it('measures on a ring of the sum pattern: copper 111 gives the simulated 0.025 Å⁻¹ per pixel within 1 %', async () => {
-    const other = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    const other = await viewer.browser.newPage({ viewport: { width: 1500, height: 950 } });
     try {
       await open(other);
       await other.getByTestId('calibration-measure').click();
@@ -208,12 +195,12 @@ describeInBrowsers('viewer calibration', (entry) => {
     } finally {
       await other.close();
     }
-    const errors = [...page.pageErrors, ...page.consoleErrors, ...other.pageErrors];
+    const errors = [...viewer.page.pageErrors, ...viewer.page.consoleErrors, ...other.pageErrors];
     expect(errors, errors.join('\n')).toEqual([]);
   }, 120_000);
 
   it("measures on a reflection of a phase: the shipped copper, loaded from the control into the orientation panel's list, {111} picked", async () => {
-    const other = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    const other = await viewer.browser.newPage({ viewport: { width: 1500, height: 950 } });
     const options = () => other.evaluate(() => Array.from(document.querySelectorAll<HTMLOptionElement>('[data-testid="calibration-reflection"] option'), (o) => `${o.value} = ${o.text}`));
     try {
       await open(other);

@@ -16,12 +16,12 @@ import { openBlockfile } from '../src/node/open.js';
 import { startViewServer, MAX_RANGE_BYTES, type ViewServer } from '../src/node/view-server.js';
 import { decodeNpy } from '../src/npy/npy.js';
 import type { Blockfile } from '../src/reader/blockfile.js';
-import { describeInBrowsers, launchBrowser, type TestBrowser, type TestPage } from './helpers/browsers.js';
+import { describeInBrowsers } from './helpers/browsers.js';
+import { servedViewer, VIEWER_DIR } from './helpers/served-viewer.js';
 import { blo, tempDir } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
-const VIEWER = join(REPO_ROOT, 'dist', 'viewer');
 const { dir, cleanup } = tempDir();
 const file = join(dir, 'grains.blo');
 let bf: Blockfile;
@@ -53,7 +53,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
 describe('blo view server', () => {
   let server: ViewServer;
   beforeAll(async () => {
-    server = await startViewServer(file, { viewerDir: VIEWER });
+    server = await startViewServer(file, { viewerDir: VIEWER_DIR });
   });
   afterAll(() => server.close());
   const base = () => `http://127.0.0.1:${server.port}`;
@@ -121,23 +121,11 @@ describe('blo view command', () => {
 });
 
 describeInBrowsers('viewer', (entry) => {
-  let browser: TestBrowser;
-  let server: ViewServer;
-  let page: TestPage;
-
-  beforeAll(async () => {
-    server = await startViewServer(file, { viewerDir: VIEWER });
-    browser = await launchBrowser(entry);
-    page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const viewer = servedViewer(entry, file);
 
   /** The canvas pixels of a view, as RGBA. */
   async function canvasPixels(name: string): Promise<number[]> {
-    return page.evaluate((testId) => {
+    return viewer.page.evaluate((testId) => {
       const canvas = document.querySelector(`[data-testid="${testId}"]`) as HTMLCanvasElement;
       return Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data);
     }, `${name}-canvas`);
@@ -145,76 +133,76 @@ describeInBrowsers('viewer', (entry) => {
 
   /** Screen point of pixel (x, y) of a view. */
   async function screenPoint(name: string, x: number, y: number, cols: number, rows: number): Promise<{ x: number; y: number }> {
-    const box = (await page.getByTestId(`${name}-overlay`).boundingBox())!;
+    const box = (await viewer.page.getByTestId(`${name}-overlay`).boundingBox())!;
     return { x: box.x + ((x + 0.5) / cols) * box.width, y: box.y + ((y + 0.5) / rows) * box.height };
   }
 
   async function expectPatternShown(x: number, y: number): Promise<void> {
-    await expect.poll(() => page.getByTestId('pattern-label').textContent()).toBe(`pattern at x ${x} y ${y}`);
+    await expect.poll(() => viewer.page.getByTestId('pattern-label').textContent()).toBe(`pattern at x ${x} y ${y}`);
     const { rgba } = renderRgba(await bf.frameAt(y, x), { cmap: 'gray', scale: 'linear', percentiles: [0.5, 99.5] });
     expect(await canvasPixels('pattern')).toEqual(Array.from(rgba));
   }
 
   it('opens a local file lazily, shows header and navigator, and the pattern under a click', async () => {
     // The viewer page alone, without a served file: the user picks one.
-    await page.goto(server.url.replace(/&file=.*/, ''));
-    await page.getByTestId('file-input').setInputFiles(file);
-    await expect.poll(() => page.getByTestId('file-name').textContent()).toBe('grains.blo');
-    await expect.poll(() => page.getByTestId('navigator-label').textContent()).toBe('stored virtual bright field (VBF)');
-    expect(await page.getByTestId('info').textContent()).toMatch(/24 × 32 positions/);
+    await viewer.page.goto(viewer.server.url.replace(/&file=.*/, ''));
+    await viewer.page.getByTestId('file-input').setInputFiles(file);
+    await expect.poll(() => viewer.page.getByTestId('file-name').textContent()).toBe('grains.blo');
+    await expect.poll(() => viewer.page.getByTestId('navigator-label').textContent()).toBe('stored virtual bright field (VBF)');
+    expect(await viewer.page.getByTestId('info').textContent()).toMatch(/24 × 32 positions/);
     const stored = await bf.navigator();
     expect(await canvasPixels('navigator')).toEqual(Array.from(renderRgba(stored.data, {}).rgba));
 
     const p = await screenPoint('navigator', 5, 7, 32, 24);
-    await page.mouse.click(p.x, p.y);
-    await expect.poll(() => page.getByTestId('position').textContent()).toMatch(/^x 5 y 7 \(pinned\)/);
+    await viewer.page.mouse.click(p.x, p.y);
+    await expect.poll(() => viewer.page.getByTestId('position').textContent()).toMatch(/^x 5 y 7 \(pinned\)/);
     await expectPatternShown(5, 7);
-    await page.keyboard.press('ArrowRight');
-    await page.keyboard.press('ArrowDown');
+    await viewer.page.keyboard.press('ArrowRight');
+    await viewer.page.keyboard.press('ArrowDown');
     await expectPatternShown(6, 8);
-    await page.screenshot({ path: join(ARTIFACTS, 'viewer-pattern.png') });
+    await viewer.page.screenshot({ path: join(ARTIFACTS, 'viewer-pattern.png') });
   }, 60_000);
 
   it('computes the virtual image of a disk drawn on the pattern, in Web Workers, equal to the library', async () => {
-    await page.getByTestId('detector-disk').click();
+    await viewer.page.getByTestId('detector-disk').click();
     const from = await screenPoint('pattern', 32, 30, 64, 64);
     const to = await screenPoint('pattern', 32 + 9, 30, 64, 64);
-    await page.mouse.move(from.x, from.y);
-    await page.mouse.down();
-    await page.mouse.move((from.x + to.x) / 2, from.y, { steps: 3 });
-    await page.mouse.move(to.x, to.y, { steps: 3 });
-    await page.mouse.up();
-    await expect.poll(() => page.getByTestId('detector').textContent()).toBe('disk cx 32 cy 30 r 9');
-    await expect.poll(() => page.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toBe('virtual image: disk cx 32 cy 30 r 9');
+    await viewer.page.mouse.move(from.x, from.y);
+    await viewer.page.mouse.down();
+    await viewer.page.mouse.move((from.x + to.x) / 2, from.y, { steps: 3 });
+    await viewer.page.mouse.move(to.x, to.y, { steps: 3 });
+    await viewer.page.mouse.up();
+    await expect.poll(() => viewer.page.getByTestId('detector').textContent()).toBe('disk cx 32 cy 30 r 9');
+    await expect.poll(() => viewer.page.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toBe('virtual image: disk cx 32 cy 30 r 9');
     const expected = (await analyze(bf, { virtual: [{ kind: 'disk', cx: 32, cy: 30, r: 9 }] })).virtual[0];
     expect(await canvasPixels('navigator')).toEqual(Array.from(renderRgba(expected, {}).rgba));
 
-    const download = await page.download(() => page.getByTestId('navigator-save-npy').click());
+    const download = await viewer.page.download(() => viewer.page.getByTestId('navigator-save-npy').click());
     const { header, data } = decodeNpy(download.bytes);
     expect(header.shape).toEqual([24, 32]);
     expect(data).toEqual(expected);
-    await page.screenshot({ path: join(ARTIFACTS, 'viewer-virtual-disk.png') });
+    await viewer.page.screenshot({ path: join(ARTIFACTS, 'viewer-virtual-disk.png') });
   }, 60_000);
 
   it('gives the sum pattern of a scan region, colour maps and the current pattern as .npy', async () => {
-    await page.getByTestId('region-rect').click();
+    await viewer.page.getByTestId('region-rect').click();
     const a = await screenPoint('navigator', 2, 3, 32, 24);
     const b = await screenPoint('navigator', 9, 8, 32, 24);
-    await page.mouse.move(a.x, a.y);
-    await page.mouse.down();
-    await page.mouse.move(b.x, b.y, { steps: 4 });
-    await page.mouse.up();
-    await expect.poll(() => page.getByTestId('pattern-label').textContent(), { timeout: 20_000 }).toBe('sum of the region (48 patterns)');
+    await viewer.page.mouse.move(a.x, a.y);
+    await viewer.page.mouse.down();
+    await viewer.page.mouse.move(b.x, b.y, { steps: 4 });
+    await viewer.page.mouse.up();
+    await expect.poll(() => viewer.page.getByTestId('pattern-label').textContent(), { timeout: 20_000 }).toBe('sum of the region (48 patterns)');
     const region = { kind: 'rect', x0: 2, y0: 3, x1: 10, y1: 9 } as const;
     const expected = (await analyze(bf, { patterns: { sum: true, region } })).sum!;
-    await page.getByTestId('pattern-cmap').selectOption('inferno');
-    await page.getByTestId('pattern-scale').selectOption('log');
+    await viewer.page.getByTestId('pattern-cmap').selectOption('inferno');
+    await viewer.page.getByTestId('pattern-scale').selectOption('log');
     expect(await canvasPixels('pattern')).toEqual(Array.from(renderRgba(expected, { cmap: 'inferno', scale: 'log', percentiles: [0.5, 99.5] }).rgba));
-    const download = await page.download(() => page.getByTestId('pattern-save-npy').click());
+    const download = await viewer.page.download(() => viewer.page.getByTestId('pattern-save-npy').click());
     expect(decodeNpy(download.bytes).data).toEqual(expected);
-    await page.getByTestId('navigator-cmap').selectOption('viridis');
-    await page.screenshot({ path: join(ARTIFACTS, 'viewer-region-sum.png') });
-    const errors = [...page.pageErrors, ...page.consoleErrors];
+    await viewer.page.getByTestId('navigator-cmap').selectOption('viridis');
+    await viewer.page.screenshot({ path: join(ARTIFACTS, 'viewer-region-sum.png') });
+    const errors = [...viewer.page.pageErrors, ...viewer.page.consoleErrors];
     expect(errors, errors.join('\n')).toEqual([]);
   }, 60_000);
 
@@ -231,9 +219,9 @@ describeInBrowsers('viewer', (entry) => {
     expect(blo('convert', join(dir, 'line.npy'), line, '--bits', '16').status).toBe(0);
     const bad = join(dir, 'bad.blo');
     writeFileSync(bad, Buffer.from('IMGBLX'.padEnd(300, '\0')));
-    const other = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    const other = await viewer.browser.newPage({ viewport: { width: 1500, height: 950 } });
     try {
-      await other.goto(server.url.replace(/&file=.*/, ''));
+      await other.goto(viewer.server.url.replace(/&file=.*/, ''));
       for (const [path, position] of [[wide, 'pattern at x 2 y 3'], [line, 'pattern at x 2 y 0']] as const) {
         await other.getByTestId('file-input').setInputFiles(path);
         await expect.poll(() => other.getByTestId('pattern-label').textContent()).toBe(position);
@@ -285,9 +273,9 @@ describeInBrowsers('viewer', (entry) => {
       closeSync(fd);
     }
     expect(plan.fileSize).toBeGreaterThan(20 * 2 ** 30);
-    const big = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    const big = await viewer.browser.newPage({ viewport: { width: 1500, height: 950 } });
     try {
-      await big.goto(server.url.replace(/&file=.*/, ''));
+      await big.goto(viewer.server.url.replace(/&file=.*/, ''));
       await big.getByTestId('file-input').setInputFiles(huge);
       await expect.poll(() => big.getByTestId('pattern-label').textContent(), { timeout: 20_000 }).toBe('pattern at x 512 y 512');
       expect(await big.getByTestId('navigator-label').textContent()).toBe('stored virtual bright field (VBF)');
@@ -312,9 +300,9 @@ describeInBrowsers('viewer', (entry) => {
     } finally {
       closeSync(fd);
     }
-    const other = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    const other = await viewer.browser.newPage({ viewport: { width: 1500, height: 950 } });
     try {
-      await other.goto(server.url.replace(/&file=.*/, ''));
+      await other.goto(viewer.server.url.replace(/&file=.*/, ''));
       await other.getByTestId('file-input').setInputFiles(gib);
       await expect.poll(() => other.getByTestId('file-name').textContent()).toBe('gib.blo');
       const reported = await other.evaluate(() => 'deviceMemory' in navigator);
@@ -334,8 +322,8 @@ describeInBrowsers('viewer', (entry) => {
     const demo = join(dir, 'demo.blo');
     // Made once for both browsers.
     if (!existsSync(demo)) expect(blo('demo', demo).status).toBe(0);
-    const demoServer = await startViewServer(demo, { viewerDir: VIEWER });
-    const served = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    const demoServer = await startViewServer(demo, { viewerDir: VIEWER_DIR });
+    const served = await viewer.browser.newPage({ viewport: { width: 1500, height: 950 } });
     try {
       await served.goto(demoServer.url);
       await expect.poll(() => served.getByTestId('file-name').textContent()).toBe('demo.blo');
