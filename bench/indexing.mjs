@@ -23,7 +23,18 @@ const PIXEL = '0.025';
 const SCANS = [
   { name: 'cu-64', label: 'copper (m-3m), 64 × 64 scan, 40 grains', phases: ['Cu.cif'], scan: '64x64', grains: 40, seed: 11, speed: true },
   { name: 'ti-32', label: 'α-titanium (6/mmm), 32 × 32 scan, 40 grains', phases: ['Ti-alpha.cif'], scan: '32x32', grains: 40, seed: 5 },
-  { name: 'cu-fe-32', label: 'copper + ferrite (m-3m, m-3m), 32 × 32 scan, 40 grains', phases: ['Cu.cif', 'ferrite.cif'], scan: '32x32', grains: 40, seed: 9 },
+  { name: 'cu-fe-32', label: 'copper + ferrite (m-3m, m-3m), 32 × 32 scan, 40 grains', phases: ['Cu.cif', 'ferrite.cif'], scan: '32x32', grains: 40, seed: 9, group: 'copper + ferrite' },
+  // The same kind of scan with other grains (seeds): how much one scan's 40 grains decide its figure. Run once each.
+  ...[1, 2, 3].map((seed) => ({
+    name: `cu-fe-32-s${seed}`,
+    label: `copper + ferrite, another 40 grains (seed ${seed})`,
+    phases: ['Cu.cif', 'ferrite.cif'],
+    scan: '32x32',
+    grains: 40,
+    seed,
+    group: 'copper + ferrite',
+    once: true,
+  })),
 ];
 
 function run(args) {
@@ -72,7 +83,7 @@ for (const s of SCANS) {
   const size = lib.librarySize(library);
   // The whole command, twice; the faster counts (the machine is shared).
   const out = join(data, `${s.name}-map.ctf`);
-  const runs = [0, 1].map(() => timed(['index', scan, ...phaseArgs, '--pixel-size', PIXEL, '-o', out, '--overwrite']));
+  const runs = (s.once ? [0] : [0, 1]).map(() => timed(['index', scan, ...phaseArgs, '--pixel-size', PIXEL, '-o', out, '--overwrite']));
   const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const found = lib.parseCtf(readFileSync(out, 'utf8'));
   const expected = lib.parseCtf(readFileSync(truth, 'utf8'));
@@ -92,16 +103,25 @@ const lines = [
   ),
 ];
 const speed = rows.find((r) => r.speed);
+// Scans of one kind pooled: every position of every seed counts once.
+const groups = [...new Set(rows.filter((r) => r.group).map((r) => r.group))].map((group) => {
+  const members = rows.filter((r) => r.group === group);
+  const n = members.reduce((a, r) => a + r.n, 0);
+  const within = members.reduce((a, r) => a + r.n * r.cmp.withinTolerance, 0) / n;
+  return { label: `${group}, ${members.length} scans of 40 grains pooled (${n} positions)`, within };
+});
 const targets = [
   ['at least 100 patterns/s for the whole command (64 × 64 cubic scan, 144 × 144 pixels, 1°)', speed.n / speed.seconds, (v) => v >= 100, 0],
   ...rows.map((r) => [`${r.label}: at least 95 % within 2°`, 100 * r.cmp.withinTolerance, (v) => v >= 95, 1]),
+  ...groups.map((g) => [`${g.label}: at least 95 % within 2°`, 100 * g.within, (v) => v >= 95, 1]),
   ...rows.map((r) => [`${r.label}: at least 98 % with the right phase`, 100 * r.cmp.phaseCorrect, (v) => v >= 98, 1]),
 ];
 console.log(`## Orientation indexing
 
 \`bench/indexing.mjs\`: \`blo index\` (template matching, 1° library, ${availableParallelism()} worker threads) on scans simulated by
 \`blo demo --phase … --size 144 --pixel-size ${PIXEL} --truth\` (kinematic precession patterns, 1° precession, 200 kV, grains 30–50 nm
-thick, a drifting saturated direct beam, diffuse background, Poisson noise, 8-bit), each in a fresh process, the faster of two runs;
+thick, a drifting saturated direct beam, diffuse background, Poisson noise, 8-bit), each in a fresh process, the faster of two runs
+(one run for the copper + ferrite scans of other seeds, there for their accuracy);
 "whole command" is the process's wall time from start to exit (CIF reading, the library, reading, matching, writing the .ctf).
 Accuracy against the true map: misorientation over the Laue group's rotations, the half turn about the beam allowed
 (kinematic patterns cannot tell it), and without that allowance. Load average (1 min) ${load.toFixed(1)} when it started: the
@@ -115,4 +135,6 @@ ${targets.map(([name, v, ok, d]) => `| ${name} | ${v.toFixed(d)} | ${ok(v) ? 'ye
 
 For scale: pyxem's published CPU figures (Cautaerts et al., Ultramicroscopy 2022, 16 cores) are about 30–130 patterns/s
 for libraries of about a thousand templates.
+
+Where the two cubic phases fall short of 95 %, and why a better score alone does not get there: [docs/indexing-accuracy.md](docs/indexing-accuracy.md).
 `);
