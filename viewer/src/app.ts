@@ -845,7 +845,9 @@ export class Viewer {
             signal: abort.signal,
             onProgress,
             onPartial,
-            order: 'interleaved',
+            // Coarse to fine once the workers hold the file; until then each worker reads its share of the
+            // ranges in file order, continuing one stream (a File's bytes come far faster in long streams).
+            order: this.#warmed ? 'interleaved' : 'sequential',
             pieces: Math.ceil(this.bf.source.size / BLOCK_BYTES),
             // Large reads: each costs a round trip through the browser; the next is read while one is reduced.
             blockFrames: this.bf.blockFrames(BLOCK_BYTES),

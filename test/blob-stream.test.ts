@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { BlobSource } from '../src/sources/blob.js';
+
+/** Whether two byte arrays hold the same bytes (vitest's toEqual is slow on MB-sized arrays). */
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
+
+/** Bytes 0…n−1 of a known pattern. */
+function pattern(n: number): Uint8Array {
+  const bytes = new Uint8Array(n);
+  for (let i = 0; i < n; i++) bytes[i] = (i * 7 + (i >> 8)) & 255;
+  return bytes;
+}
+
+describe('BlobSource streamAhead', () => {
+  const size = 3 * 2 ** 20 + 12345;
+  const bytes = pattern(size);
+  const blob = new Blob([bytes]);
+
+  it('continues one stream over reads that follow one another, and reads the same bytes as fresh slices', async () => {
+    const source = new BlobSource(blob, 'b', { streamAhead: 2 ** 20 });
+    const plain = new BlobSource(blob, 'b');
+    // Contiguous reads (some crossing the end of the window), then jumps back and forward, then past the end.
+    const reads: [number, number[]][] = [
+      [0, [100_000]],
+      [100_000, [50_000, 7, 300_000]],
+      [450_007, [900_000]],
+      [1_350_007, [1_000_000]],
+      [2_350_007, [10]],
+      [17, [1000]],
+      [2_000_000, [500_000, 500_000]],
+      [3_000_000, [size - 3_000_000]],
+      [size - 10, [100]],
+    ];
+    for (const [offset, lengths] of reads) {
+      const a = lengths.map((n) => new Uint8Array(n));
+      const b = lengths.map((n) => new Uint8Array(n));
+      const got = await source.readInto(offset, a);
+      expect(got).toBe(await plain.readInto(offset, b));
+      expect(got).toBe(Math.max(0, Math.min(size, offset + lengths.reduce((s, n) => s + n, 0)) - offset));
+      for (let i = 0; i < a.length; i++) expect(same(a[i], b[i])).toBe(true);
+      let at = offset;
+      for (const t of a) {
+        const want = bytes.subarray(at, Math.min(size, at + t.length));
+        expect(same(t.subarray(0, want.length), want)).toBe(true);
+        at += t.length;
+      }
+    }
+    await source.close();
+  });
+
+  it('serves reads made while another is under way from slices of their own', async () => {
+    const source = new BlobSource(blob, 'b', { streamAhead: 2 ** 20 });
+    const targets = [0, 1, 2, 3].map(() => new Uint8Array(600_000));
+    await Promise.all(targets.map((t, i) => source.readInto(i * 600_000, [t])));
+    targets.forEach((t, i) => expect(same(t, bytes.subarray(i * 600_000, (i + 1) * 600_000))).toBe(true));
+    await source.close();
+  });
+});
