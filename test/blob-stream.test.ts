@@ -5,7 +5,7 @@ import { BlobSource } from '../src/sources/blob.js';
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
 
 /** Bytes 0…n−1 of a known pattern. */
-function pattern(n: number): Uint8Array {
+function pattern(n: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(n);
   for (let i = 0; i < n; i++) bytes[i] = (i * 7 + (i >> 8)) & 255;
   return bytes;
@@ -14,7 +14,7 @@ function pattern(n: number): Uint8Array {
 describe('BlobSource streamAhead', () => {
   const size = 3 * 2 ** 20 + 12345;
   const bytes = pattern(size);
-  const blob = new Blob([bytes]);
+  const blob = new Blob([bytes as Uint8Array<ArrayBuffer>]);
 
   it('continues one stream over reads that follow one another, and reads the same bytes as fresh slices', async () => {
     const source = new BlobSource(blob, 'b', { streamAhead: 2 ** 20 });

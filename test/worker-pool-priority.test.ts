@@ -54,6 +54,32 @@ describe('worker pool priority', () => {
     await pool.close();
   });
 
+  it('with preempt, stops a running task of a lower priority for a newer pass, then runs it again from its start', async () => {
+    const w = fakeWorkers();
+    const cancelled: number[] = [];
+    const pool = new WorkerPool(1, () => {
+      const port = w.spawn();
+      return { ...port, post: (m: ToWorker) => (m.type === 'cancel' ? cancelled.push(m.id) : port.post(m)) };
+    });
+    pool.preempt = true;
+    const older = [0, 1].map((s) => pool.run(task(s), () => undefined, undefined, undefined, 1));
+    const first = w.given[0];
+    const newer = pool.run(task(10), () => undefined, undefined, undefined, 2);
+    // The running task of the older pass is told to stop; nothing new starts until the worker answers.
+    expect(cancelled).toEqual([first.id]);
+    expect(w.given.map((g) => g.start)).toEqual([0]);
+    w.finish(0); // its answer to the cancelled task (here a late result): not taken as the task's result
+    expect(w.given.map((g) => g.start)).toEqual([0, 10]);
+    w.finish(0);
+    w.finish(0);
+    w.finish(0);
+    // The stopped task ran again, under a new id, before the rest of its pass.
+    expect(w.given.map((g) => g.start)).toEqual([0, 10, 0, 1]);
+    expect(w.given[2].id).not.toBe(first.id);
+    expect((await Promise.all([...older, newer])).map((p) => p.start)).toEqual([0, 1, 10]);
+    await pool.close();
+  });
+
   it('keeps the queue order within a priority, and a task asked of one worker does not hold up another', async () => {
     const w = fakeWorkers();
     const pool = new WorkerPool(2, w.spawn);

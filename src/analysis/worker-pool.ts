@@ -82,6 +82,14 @@ export class WorkerPool implements AnalysisPool {
   #nextId = 0;
   #closed = false;
   #started = 0;
+  /**
+   * Whether a queued analysis task of a higher priority stops a running one
+   * of a lower priority on the worker it needs, rather than waiting for it to
+   * finish (default false): the stopped task goes back to the queue and runs
+   * again from its start (its partial result is not kept), e.g. a pass a user
+   * asks for over a pass started in the background.
+   */
+  preempt = false;
 
   /** `spawn` starts one worker; workers start when first needed and stay until `close`. */
   constructor(size: number, spawn: () => WorkerPort) {
@@ -177,6 +185,44 @@ export class WorkerPool implements AnalysisPool {
       slot.job = job;
       slot.port.post(job.job ? { type: 'job', id: job.id, ...job.job } : { type: 'run', id: job.id, task: job.task! });
     }
+    if (this.preempt) this.#preempt();
+  }
+
+  /** Stops running analysis tasks of a lower priority than queued ones that no free worker took (see `preempt`). */
+  #preempt(): void {
+    for (const waiting of [...this.#queue].sort((a, b) => b.priority - a.priority)) {
+      if (!waiting.task) continue;
+      // The worker running the lowest-priority analysis task this one may take.
+      let victim = -1;
+      for (let i = 0; i < this.#slots.length; i++) {
+        const slot = this.#slots[i];
+        const running = slot?.job;
+        if (!slot || !running?.task || slot.draining || running.priority >= waiting.priority) continue;
+        if (waiting.worker !== undefined && waiting.worker !== i) continue;
+        if (victim < 0 || running.priority < this.#slots[victim]!.job!.priority) victim = i;
+      }
+      if (victim < 0) continue;
+      const slot = this.#slots[victim]!;
+      const stopped = slot.job!;
+      this.#stop(victim, slot, stopped.id);
+      // Back in the queue, ahead of the rest of its pass, under a new id (the worker answers the old one as cancelled).
+      stopped.id = this.#nextId++;
+      this.#queue.unshift(stopped);
+    }
+  }
+
+  /** Tells the worker in `slot` to stop task `id`, leaving the slot draining until it answers (or terminated if it does not soon). */
+  #stop(index: number, slot: Slot, id: number): void {
+    slot.job = undefined;
+    slot.port.post({ type: 'cancel', id });
+    const timer = setTimeout(() => {
+      if (this.#slots[index] !== slot || slot.draining?.id !== id) return;
+      slot.port.terminate();
+      this.#slots[index] = undefined;
+      this.#dispatch();
+    }, DRAIN_MS);
+    (timer as { unref?: () => void }).unref?.();
+    slot.draining = { id, timer };
   }
 
   /** Workers started so far (including replacements of crashed or cancelled ones). */
@@ -228,17 +274,7 @@ export class WorkerPool implements AnalysisPool {
     } else {
       const index = this.#slots.findIndex((s) => s?.job === job);
       if (index < 0) return;
-      const slot = this.#slots[index]!;
-      slot.job = undefined;
-      slot.port.post({ type: 'cancel', id: job.id });
-      const timer = setTimeout(() => {
-        if (this.#slots[index] !== slot || slot.draining?.id !== job.id) return;
-        slot.port.terminate();
-        this.#slots[index] = undefined;
-        this.#dispatch();
-      }, DRAIN_MS);
-      (timer as { unref?: () => void }).unref?.();
-      slot.draining = { id: job.id, timer };
+      this.#stop(index, this.#slots[index]!, job.id);
     }
     job.reject(job.signal?.reason ?? new Error('analysis cancelled'));
     this.#dispatch();
@@ -358,7 +394,7 @@ export function serveAnalysis(endpoint: WorkerEndpoint, openFile?: (path: string
  * How far past a task's last read a worker's stream over a Blob stays open
  * for the next task, which continues it when it starts there.
  */
-const STREAM_AHEAD = 128 * 2 ** 20;
+const STREAM_AHEAD = 512 * 2 ** 20;
 /** Reads of at most this many bytes of a kept Blob are kept (the header, the note). */
 const SMALL_READ = 64 * 1024;
 

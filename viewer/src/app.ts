@@ -126,6 +126,8 @@ export class Viewer {
     this.#status = status;
     ({ scanRows: this.scanRows, scanCols: this.scanCols, patternRows: this.patternRows, patternCols: this.patternCols } = gridOf(bf.geometry));
     this.#pool = createWebWorkerPool(() => new Worker(new URL('../../src/browser/analysis-worker.ts', import.meta.url), { type: 'module' }));
+    // A pass asked for stops the running tasks of older ones (the opening's mean intensity), which run again after.
+    this.#pool.preempt = true;
 
     // Navigator panel.
     const navPanel = document.getElementById('navigator-panel')!;
@@ -853,7 +855,9 @@ export class Viewer {
             blockFrames: this.bf.blockFrames(BLOCK_BYTES),
             // What the workers keep (read in the background, see #warm) is read from memory, not the File.
             cacheBytes: cacheBudget(),
-            cacheFill: false,
+            // The opening's mean intensity reads the whole file anyway: the workers keep what it reads (the same
+            // reads as #warm's), so a pass asked for meanwhile reads that part from memory and #warm only the rest.
+            cacheFill: kind === 'mean',
             priority: ++this.#passes,
           });
       this.#setStatus(`${label}: ${format((performance.now() - started) / 1000)} s`);
