@@ -167,6 +167,11 @@ describe.skipIf(!CHROMIUM)('orientation maps in the viewer', () => {
     expect(new URL(page.url()).hash).toContain('phases=Cu,my-iron');
     await page.getByTestId('phase-remove-my-iron').click();
     expect(await page.getByTestId('phase-list').textContent()).not.toContain('my-iron');
+    // Copper as pymatgen writes it, four atoms in P 1: the space group found from the atoms, as blo index finds it.
+    writeFileSync(join(dir, 'cu-p1.cif'), readFileSync(join(REPO_ROOT, 'test', 'crystal-cifs', 'Cu-pymatgen-P1.cif')));
+    await page.getByTestId('phase-input').setInputFiles(join(dir, 'cu-p1.cif'));
+    await expect.poll(() => page.getByTestId('phase-summary-cu-p1').textContent(), { timeout: 30_000 }).toMatch(/F m -3 m \(225\), found from the atoms \(listed in P 1\) · Laue m-3m · a 3\.6/);
+    await page.getByTestId('phase-remove-cu-p1').click();
     // The scan view shows the same map, with the same label.
     await page.getByTestId('navigator-mode').selectOption('orientation');
     await expect.poll(() => page.getByTestId('navigator-label').textContent()).toBe(await page.getByTestId('orientation-map-label').textContent());

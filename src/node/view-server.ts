@@ -36,6 +36,8 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
+  // moyo's symmetry finder, fetched for CIFs listed in P 1; compiled as it streams in only with this type.
+  '.wasm': 'application/wasm',
 };
 
 export interface ViewServer {

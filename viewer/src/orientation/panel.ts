@@ -322,7 +322,7 @@ export class OrientationPanel {
     const problems: string[] = [];
     for (const file of files) {
       try {
-        this.#add(phaseFromText(await file.text(), file.name));
+        this.#add(await phaseFromText(await file.text(), file.name));
       } catch (error) {
         problems.push((error as Error).message);
       }

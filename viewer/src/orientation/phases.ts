@@ -32,9 +32,19 @@ export function phaseKey(fileName: string): string {
   return fileName.replace(/^.*[\\/]/, '').replace(/\.cif$/i, '');
 }
 
-/** Reads CIF text as a phase the indexer can use (an IPF key for its Laue group), or throws saying why not. */
-export function phaseFromText(text: string, fileName: string, shipped = false): ViewerPhase {
-  const phase = readCifPhase(text, fileName);
+/**
+ * Reads CIF text as a phase the indexer can use (an IPF key for its Laue
+ * group), or throws saying why not. A structure listed in P 1 (as pymatgen
+ * and the Materials Project write them) gets the space group of its atoms,
+ * as `blo index` gives it: moyo's WebAssembly is fetched only then.
+ */
+export async function phaseFromText(text: string, fileName: string, shipped = false): Promise<ViewerPhase> {
+  let phase = readCifPhase(text, fileName);
+  if (phase.ops.length === 1) {
+    const { initSymmetryFinder, withSymmetryFromAtoms } = await import('../../../src/crystal/find-symmetry.js');
+    await initSymmetryFinder();
+    phase = withSymmetryFromAtoms(phase);
+  }
   if (!IPF_LAUE_GROUPS.includes(phase.laueGroup)) throw new Error(`${fileName}: Laue group ${phase.laueGroup} is not supported`);
   return { key: phaseKey(fileName), phase, shipped };
 }
@@ -51,7 +61,7 @@ const f = (v: number, digits: number) => Number(v.toFixed(digits)).toString();
 /** One line on what the indexer uses: space group, Laue group, cell. */
 export function phaseSummary(p: Phase): string {
   const { a, b, c, alpha, beta, gamma } = p.cell;
-  const sg = `${p.spaceGroup.symbol}${p.spaceGroup.number ? ` (${p.spaceGroup.number})` : ''}`;
+  const sg = `${p.spaceGroup.symbol}${p.spaceGroup.number ? ` (${p.spaceGroup.number})` : ''}${p.spaceGroup.source === 'atoms' ? ', found from the atoms (listed in P 1)' : ''}`;
   const angles = [alpha, beta, gamma].every((v) => Math.abs(v - 90) < 1e-6) ? '' : `, α β γ ${f(alpha, 2)}° ${f(beta, 2)}° ${f(gamma, 2)}°`;
   const cell = a === b && b === c ? `a ${f(a, 4)} Å` : `a b c ${f(a, 4)} ${f(b, 4)} ${f(c, 4)} Å`;
   return `${p.formula} · ${sg} · Laue ${p.laueGroup} · ${cell}${angles}`;
