@@ -17,7 +17,7 @@ import { readCifPhase } from '../src/crystal/phase.js';
 import { indexOrientations } from '../src/indexing/engine.js';
 import { templateSimulator } from '../src/indexing/library.js';
 import { quaternionToMatrix } from '../src/indexing/quaternion.js';
-import { NPY_COLUMNS } from '../src/indexing/outputs.js';
+import { NPY_COLUMNS, phaseColour } from '../src/indexing/outputs.js';
 import { openBlockfile } from '../src/node/open.js';
 import { decodeNpy } from '../src/npy/npy.js';
 import { startViewServer, type ViewServer } from '../src/node/view-server.js';
@@ -78,6 +78,17 @@ describe.skipIf(!CHROMIUM)('orientation maps in the viewer', () => {
     // The rings of the phase are on the pattern: {111} first, at |g| / calibration pixels.
     const ring = await page.getByTestId('orientation-rings').locator('circle').first().getAttribute('r');
     expect(Number(ring)).toBeCloseTo(Math.sqrt(3) / 3.615 / Number(PIXEL), 9);
+    // The saved profile figure has the rings marked, in the phase's colour, as on screen.
+    const profilePng = await download('profile-save-png');
+    writeFileSync(join(ARTIFACTS, 'viewer-profile-rings.png'), profilePng);
+    const profileFigure = decode(profilePng);
+    const [r, g, b] = phaseColour(1);
+    let marked = 0;
+    for (let k = 0; k < profileFigure.data.length; k += profileFigure.channels) {
+      const d = profileFigure.data;
+      if (Math.abs(d[k] - r) + Math.abs(d[k + 1] - g) + Math.abs(d[k + 2] - b) < 30) marked++;
+    }
+    expect(marked).toBeGreaterThan(100);
     await page.getByTestId('index-resolution').fill(STEP);
     await page.getByTestId('index-run').click();
     await expect.poll(() => page.getByTestId('index-status').textContent(), { timeout: 60_000 }).toMatch(/^indexed 48 patterns in .* Copper 100\.0 %/);

@@ -916,7 +916,7 @@ export class Viewer {
     const { cx, cy } = this.#profileCentre();
     const profile = radialProfile(this.#shownPattern.values, this.patternRows, this.patternCols, cx, cy);
     const c = this.calibration.current;
-    return { profile, centre: { cx, cy }, log: this.#profileLog.checked, pixel: c && { size: c.perPixel, units: 'Å⁻¹' }, volts: c && this.calibration.volts, name: `profile-${this.#patternName()}` };
+    return { profile, centre: { cx, cy }, log: this.#profileLog.checked, pixel: c && { size: c.perPixel, units: 'Å⁻¹' }, volts: c && this.calibration.volts, marks: this.#profileMarks, name: `profile-${this.#patternName()}` };
   }
 
   async close(): Promise<void> {

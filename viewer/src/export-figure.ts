@@ -2,7 +2,7 @@
 import type { RadialProfile } from '../../src/analysis/profile.js';
 import type { Figure } from '../../src/display/figure.js';
 import type { PixelSize } from './export-data.js';
-import { plotProfile } from './profile-plot.js';
+import { plotProfile, type ProfileMark } from './profile-plot.js';
 
 /** The figure's pixels on a canvas, with its text drawn where composeFigure placed it. */
 export function figureCanvas(figure: Figure): HTMLCanvasElement {
@@ -29,11 +29,11 @@ export function figureCanvas(figure: Figure): HTMLCanvasElement {
 }
 
 /** The radial profile as a white figure with axes, `width` × `height` pixels. */
-export function profileCanvas(profile: RadialProfile, log: boolean, pixel: PixelSize | undefined, volts?: number, width = 1200, height = 800): HTMLCanvasElement {
+export function profileCanvas(profile: RadialProfile, log: boolean, pixel: PixelSize | undefined, volts?: number, marks?: readonly ProfileMark[], width = 1200, height = 800): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
-  plotProfile(canvas.getContext('2d')!, width, height, profile, { log, pixel, volts, theme: 'paper', font: Math.round(width / 40) });
+  plotProfile(canvas.getContext('2d')!, width, height, profile, { log, pixel, volts, marks, theme: 'paper', font: Math.round(width / 40) });
   return canvas;
 }
 

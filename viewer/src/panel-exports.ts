@@ -8,6 +8,7 @@ import type { RadialProfile } from '../../src/analysis/profile.js';
 import { element, type ImageView } from './image-view.js';
 import { save, saveNpy } from './downloads.js';
 import { calibratedTiff, profileCsv, type PixelSize } from './export-data.js';
+import type { ProfileMark } from './profile-plot.js';
 import { canvasPng, figureCanvas, profileCanvas } from './export-figure.js';
 
 export interface ExportSource {
@@ -79,6 +80,8 @@ export interface ProfileSource {
   pixel?: PixelSize;
   /** The beam energy in volts: with Å⁻¹, angles in mrad too. */
   volts?: number;
+  /** Radii marked on the plot (a phase's rings), as on screen. */
+  marks?: readonly ProfileMark[];
   name: string;
 }
 
@@ -88,7 +91,7 @@ export function profileDownloads(current: () => ProfileSource | undefined): HTML
   const png = element('button', { 'data-testid': 'profile-save-png', title: 'the profile with axes, 1200 × 800' }, '.png');
   png.addEventListener('click', () => {
     const s = current();
-    if (s) void canvasPng(profileCanvas(s.profile, s.log, s.pixel, s.volts)).then((blob) => save(blob, `${s.name}.png`));
+    if (s) void canvasPng(profileCanvas(s.profile, s.log, s.pixel, s.volts, s.marks)).then((blob) => save(blob, `${s.name}.png`));
   });
   const csv = element('button', { 'data-testid': 'profile-save-csv', title: 'radius, ring mean and pixel count per ring' }, '.csv');
   csv.addEventListener('click', () => {
