@@ -63,6 +63,7 @@ const node = await import(pathToFileURL(join(root, 'dist', 'node', 'index.js')).
 
 mkdirSync(data, { recursive: true });
 const load = loadavg()[0];
+const started = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const rows = [];
 for (const s of SCANS) {
   const scan = join(data, `${s.name}.blo`);
@@ -124,7 +125,7 @@ thick, a drifting saturated direct beam, diffuse background, Poisson noise, 8-bi
 (one run for the copper + ferrite scans of other seeds, there for their accuracy);
 "whole command" is the process's wall time from start to exit (CIF reading, the library, reading, matching, writing the .ctf).
 Accuracy against the true map: misorientation over the Laue group's rotations, the half turn about the beam allowed
-(kinematic patterns cannot tell it), and without that allowance. Load average (1 min) ${load.toFixed(1)} when it started: the
+(kinematic patterns cannot tell it), and without that allowance. Measured ${started}; load average (1 min) ${load.toFixed(1)} when it started: the
 machine's ${availableParallelism()} cores are shared with other processes, so the speeds are lower bounds.
 
 ${lines.join('\n')}
