@@ -29,8 +29,15 @@ describe('blo crystal', () => {
     expect(info.spaceGroup).toMatchObject({ number: 194, symbol: 'P 63/m m c', fromAtoms: false });
     expect([info.pointGroup, info.laueGroup]).toEqual(['6/mmm', '6/mmm']);
     expect(info.cell).toEqual({ a: 2.9505, b: 2.9505, c: 4.6826, alpha: 90, beta: 90, gamma: 120 });
-    expect(info.reflections[0]).toMatchObject({ hkl: [1, 0, 0], multiplicity: 6 });
+    expect(info.reflections[0]).toMatchObject({ hkl: [1, 0, 0], hkil: [1, 0, -1, 0], multiplicity: 6 });
     expect(info.reflections[0].d).toBeCloseTo((2.9505 * Math.sqrt(3)) / 2, 12);
+  });
+
+  it('lists a hexagonal phase\'s reflections in four indices (h k i l)', () => {
+    const r = blo('crystal', ti);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\n\s+h {2}k {2}i {2}l\s+d \(Å\)/);
+    expect(r.stdout).toMatch(/\n\s+1\s+0\s+-1\s+0\s+2\.5552\s+[\d.]+\s+6\n/);
   });
 
   it('says when the space group was found from the atoms', () => {

@@ -4,6 +4,7 @@ import { eulerDegreesToMatrix, zoneAxisOrientation } from '../../crystal/orienta
 import type { Phase } from '../../crystal/phase.js';
 import { PatternSimulator, renderPattern } from '../../crystal/simulate.js';
 import { reflectionFamilies } from '../../crystal/structure-factor.js';
+import { fourIndexPlane, isHexagonalCell } from '../../crystal/miller-bravais.js';
 import { loadPhase } from '../../node/crystal.js';
 import { UsageError } from '../errors.js';
 import { numberList, numberOption } from '../numbers.js';
@@ -43,6 +44,7 @@ export async function crystalCommand(file: string, flags: CrystalFlags, out: (li
   const dMin = flags.dmin === undefined ? 1 : parsePositive('--dmin', flags.dmin);
   const phase = await loadPhase(file);
   const families = reflectionFamilies(phase, dMin);
+  const hexagonal = isHexagonalCell(phase.cell);
   const { a, b, c, alpha, beta, gamma } = phase.cell;
   if (flags.json) {
     out(
@@ -60,7 +62,8 @@ export async function crystalCommand(file: string, flags: CrystalFlags, out: (li
         atomsInCell: phase.atoms.length,
         notes: phase.notes,
         dMin,
-        reflections: families.map((f) => ({ hkl: f.hkl, d: f.d, f2: f.f2, multiplicity: f.multiplicity })),
+        // Hexagonal cells: the Miller–Bravais (hkil) too, as microscopists write them.
+        reflections: families.map((f) => ({ hkl: f.hkl, ...(hexagonal && { hkil: fourIndexPlane(f.hkl) }), d: f.d, f2: f.f2, multiplicity: f.multiplicity })),
       }),
     );
     return;
@@ -73,9 +76,10 @@ export async function crystalCommand(file: string, flags: CrystalFlags, out: (li
   for (const note of phase.notes) out(`  note          ${note}`);
   const shown = families.slice(0, 12);
   out(`  reflections   ${families.length} families with d ≥ ${dMin} Å${families.length > shown.length ? `; the first ${shown.length}` : ''} (|F|² in Å², electron scattering factors of ITC C 4.3.2.2)`);
-  out('      h  k  l      d (Å)      |F|²   mult');
+  out(hexagonal ? '      h  k  i  l      d (Å)      |F|²   mult' : '      h  k  l      d (Å)      |F|²   mult');
   for (const f of shown) {
-    out(`    ${f.hkl.map((v) => String(v).padStart(3)).join('')}   ${fixed(f.d, 4).padStart(8)}  ${f.f2.toPrecision(4).padStart(9)}  ${String(f.multiplicity).padStart(4)}`);
+    const indices = hexagonal ? fourIndexPlane(f.hkl) : f.hkl;
+    out(`    ${indices.map((v) => String(v).padStart(3)).join('')}   ${fixed(f.d, 4).padStart(8)}  ${f.f2.toPrecision(4).padStart(9)}  ${String(f.multiplicity).padStart(4)}`);
   }
 }
 
