@@ -192,6 +192,7 @@ export class ImageView {
 
   #drawAxes(): void {
     this.#axes.replaceChildren();
+    delete this.#axes.dataset.origin;
     const a = this.#axesSpec;
     const image = this.image;
     if (!a || !image || !(a.perPixel > 0)) return;
