@@ -137,7 +137,8 @@ export function angleBetween(a: readonly number[], b: readonly number[]): number
   return acos(Math.max(-1, Math.min(1, c))) / RAD;
 }
 
-function gcd(a: number, b: number): number {
+/** The greatest common divisor of two integers, never negative. */
+export function gcd(a: number, b: number): number {
   return b === 0 ? Math.abs(a) : gcd(b, a % b);
 }
 

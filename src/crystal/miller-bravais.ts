@@ -4,19 +4,12 @@
  * U = (2u − v)/3, V = (2v − u)/3, T = −(u + v)/3, W = w (scaled to the
  * smallest integers), a plane (hkl) as (hkil) with i = −(h + k).
  */
-import type { Cell } from './lattice.js';
+import { gcd, type Cell } from './lattice.js';
 
 /** Whether the cell is in the hexagonal setting (trigonal and hexagonal lattices). */
 export function isHexagonalCell(cell: Cell): boolean {
   const near = (x: number, y: number, tolerance: number) => Math.abs(x - y) <= tolerance;
   return near(cell.a, cell.b, 1e-4 * cell.a) && near(cell.alpha, 90, 0.01) && near(cell.beta, 90, 0.01) && near(cell.gamma, 120, 0.01);
-}
-
-function gcd(a: number, b: number): number {
-  a = Math.abs(a);
-  b = Math.abs(b);
-  while (b) [a, b] = [b, a % b];
-  return a;
 }
 
 /** The four-index direction [UVTW] of the three-index direction [uvw], in the smallest integers. */

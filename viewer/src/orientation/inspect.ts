@@ -3,7 +3,7 @@
  * they fall on the pattern, the zone axis along the beam, the Euler angles
  * and the runner-up solution. Pure (no DOM).
  */
-import { directMatrix, inverse3, apply3 } from '../../../src/crystal/lattice.js';
+import { apply3, directMatrix, gcd, inverse3 } from '../../../src/crystal/lattice.js';
 import { matrixToEuler } from '../../../src/crystal/orientation.js';
 import type { Phase } from '../../../src/crystal/phase.js';
 import { reduceToSector } from '../../../src/indexing/ipf.js';
@@ -82,8 +82,6 @@ export class SpotSimulator {
     }));
   }
 }
-
-const gcd = (a: number, b: number): number => (b === 0 ? Math.abs(a) : gcd(b, a % b));
 
 /**
  * The smallest integer direction [uvw] (largest index up to 12) within
