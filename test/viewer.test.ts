@@ -184,6 +184,37 @@ describeInBrowsers('viewer', (entry) => {
     await viewer.page.screenshot({ path: join(ARTIFACTS, 'viewer-virtual-disk.png') });
   }, 60_000);
 
+  it('keeps the full image when a drag preview frame comes due after the drag ended', async () => {
+    await expect.poll(() => viewer.page.evaluate(() => document.getElementById('navigator-panel')!.dataset.preview)).toMatch(/^every \d+$/);
+    // Animation frames two seconds late, as a busy or hidden browser may give them.
+    await viewer.page.evaluate(() => {
+      const w = window as unknown as Record<string, unknown>;
+      w.__raf = window.requestAnimationFrame;
+      w.__caf = window.cancelAnimationFrame;
+      window.requestAnimationFrame = (cb) => setTimeout(() => cb(performance.now()), 2000) as unknown as number;
+      window.cancelAnimationFrame = (id) => clearTimeout(id);
+    });
+    try {
+      await viewer.page.getByTestId('detector-disk').click();
+      const from = await screenPoint('pattern', 12, 14, 64, 64);
+      const to = await screenPoint('pattern', 12 + 6, 14, 64, 64);
+      await viewer.page.mouse.move(from.x, from.y);
+      await viewer.page.mouse.down();
+      await viewer.page.mouse.move(to.x, to.y, { steps: 3 });
+      await viewer.page.mouse.up();
+      const label = 'virtual image: disk cx 12 cy 14 r 6';
+      await expect.poll(() => viewer.page.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toBe(label);
+      await viewer.page.waitForTimeout(2500);
+      expect(await viewer.page.getByTestId('navigator-label').textContent()).toBe(label);
+    } finally {
+      await viewer.page.evaluate(() => {
+        const w = window as unknown as Record<string, unknown>;
+        window.requestAnimationFrame = w.__raf as typeof window.requestAnimationFrame;
+        window.cancelAnimationFrame = w.__caf as typeof window.cancelAnimationFrame;
+      });
+    }
+  }, 60_000);
+
   it('gives the sum pattern of a scan region, colour maps and the current pattern as .npy', async () => {
     await viewer.page.getByTestId('region-rect').click();
     const a = await screenPoint('navigator', 2, 3, 32, 24);

@@ -126,8 +126,8 @@ export class Viewer {
     this.#status = status;
     ({ scanRows: this.scanRows, scanCols: this.scanCols, patternRows: this.patternRows, patternCols: this.patternCols } = gridOf(bf.geometry));
     this.#pool = createWebWorkerPool(() => new Worker(new URL('../../src/browser/analysis-worker.ts', import.meta.url), { type: 'module' }));
-    // No preemption (WorkerPool.preempt): with it, a pass in Firefox was seen never to finish (a viewer test, 3 times
-    // in about 8 runs under load); until that is understood, a pass asked for waits for the running tasks of older ones.
+    // A pass asked for stops the running tasks of older ones (the opening's mean intensity), which run again after.
+    this.#pool.preempt = true;
 
     // Navigator panel.
     const navPanel = document.getElementById('navigator-panel')!;
@@ -377,6 +377,8 @@ export class Viewer {
     this.#detectorReadout.textContent = shape ? this.#describeDetector(shape) : '';
     this.#detectorInputs.show(shape, this.calibration.current);
     if (!final && shape) this.#dragPreview(shape);
+    // A preview frame still due when the drag ends would replace the full image computed next.
+    if (final) this.#cancelDragPreview();
     if (final && shape) {
       // The shape whose image is shown (a click that drew nothing): shown again, not computed again.
       if (this.#virtual && JSON.stringify(this.#virtual.shape) === JSON.stringify(shape)) void this.#showNavigator('virtual');
@@ -589,6 +591,12 @@ export class Viewer {
       this.navigator.show({ values, rows: this.scanRows, cols: this.scanCols, label: `virtual image (preview, ${every}): ${describeShape(s)}` });
       this.navigator.root.dataset.previewUpdates = String(++this.#previewUpdates);
     });
+  }
+
+  #cancelDragPreview(): void {
+    if (this.#previewFrame) cancelAnimationFrame(this.#previewFrame);
+    this.#previewFrame = 0;
+    this.#previewShape = undefined;
   }
 
   /**
