@@ -151,6 +151,13 @@ describe('blo index', () => {
     const badRegion = blo('index', scan, '--phase', CU, '--pixel-size', '0.025', '--region', '0,0,20,5', '-o', out('x.ctf'));
     expect(badRegion.status).toBe(2);
     expect(oneLineError(badRegion)).toMatch(/--region/);
+    const badSpot = blo('index', scan, '--phase', CU, '--pixel-size', '0.025', '--spot-width', '-1', '-o', out('x.ctf'));
+    expect(badSpot.status).toBe(2);
+    expect(oneLineError(badSpot)).toMatch(/--spot-width/);
+    const spotWithoutFit = blo('index', scan, '--phase', CU, '--pixel-size', '0.025', '--no-fit', '--spot-width', '2', '-o', out('x.ctf'));
+    expect(spotWithoutFit.status).toBe(2);
+    expect(oneLineError(spotWithoutFit)).toMatch(/--no-fit/);
+    expect(blo('index', scan, '--phase', CU, '--pixel-size', '0.025', '--no-fit', '--region', '0,0,4,2', '-o', out('nofit.ctf')).status).toBe(0);
     const cif = join(dir, 'broken.cif');
     writeFileSync(cif, 'data_x\n_cell_length_a 3\n');
     const broken = blo('index', scan, '--phase', cif, '--pixel-size', '0.025', '-o', out('x.ctf'));

@@ -225,6 +225,8 @@ export async function indexOrientations(blockfile: Blockfile, phases: readonly P
     ...(options.keep !== undefined && { keep: options.keep }),
     ...(options.distinct !== undefined && { distinct: options.distinct }),
     ...(options.refine !== undefined && { refine: options.refine }),
+    // The profile fit leaves out saturated pixels: those at the file's largest value.
+    fit: options.fit === false ? false : { saturation: blockfile.dtype === 'uint16' ? 65535 : 255, ...options.fit },
   };
   const matcher = new PatternMatcher(library, blockfile.geometry.sigShape[1], match);
   const maps = createIndexMaps(total, matcher.options.solutions);

@@ -17,6 +17,7 @@ import type { PatternSimulator } from '../crystal/simulate.js';
 import { matrixToQuaternion, misorientation, type Quaternion } from './quaternion.js';
 import { templateSimulator, type PhaseLibrary, type TemplateLibrary } from './library.js';
 import { atan2, cos, pow, sin } from '../crystal/exact-math.js';
+import { ProfileFitter, turnAbout, type ProfileFitOptions } from './profile-fit.js';
 
 export interface MatchOptions {
   /** A fixed direct-beam position (x column, y row) for every pattern; default: found in each pattern. */
@@ -29,6 +30,12 @@ export interface MatchOptions {
   distinct?: number;
   /** Best grid solutions refined off the grid (turns about the sample axes by 0.5° down to 0.125°), per phase (default 3; 0 for none). */
   refine?: number;
+  /**
+   * The spot-profile fit that decides between near-tied solutions (see
+   * profile-fit.ts): its options, or false for none (faster, less accurate
+   * where a pattern shows little more than a systematic row). Default: on.
+   */
+  fit?: ProfileFitOptions | false;
 }
 
 /** Indexing results for a set of scan positions: parallel typed arrays. */
@@ -113,6 +120,12 @@ const REFINE_STEPS = [0.5, 0.25, 0.125];
 /** Grid solutions closer than this (degrees) to one already refined are not refined again. */
 const REFINE_APART = 2;
 
+/** Distinct solutions the profile fit decides between. */
+const FIT_SOLUTIONS = 3;
+
+/** The fit runs when the second distinct solution's correlation is within this fraction of the best's. */
+const FIT_GAP = 0.08;
+
 
 interface Candidate {
   phase: number;
@@ -125,22 +138,6 @@ interface Candidate {
   refined?: Mat3;
 }
 
-/** G · R with R the rotation by `angle` radians about sample axis `axis` (0 x, 1 y, 2 z). */
-function turnAbout(g: Mat3, axis: number, angle: number): Mat3 {
-  const c = cos(angle);
-  const s = sin(angle);
-  const i = (axis + 1) % 3;
-  const j = (axis + 2) % 3;
-  const out = [...g] as Mat3;
-  for (let row = 0; row < 3; row++) {
-    const a = g[3 * row + i];
-    const b = g[3 * row + j];
-    out[3 * row + i] = a * c + b * s;
-    out[3 * row + j] = -a * s + b * c;
-  }
-  return out;
-}
-
 /**
  * Matches patterns one at a time against a library, reusing its buffers.
  * `size` is the pattern side in pixels.
@@ -148,7 +145,7 @@ function turnAbout(g: Mat3, axis: number, angle: number): Mat3 {
 export class PatternMatcher {
   readonly library: TemplateLibrary;
   readonly size: number;
-  readonly options: Required<Omit<MatchOptions, 'center'>> & { center: [number, number] | undefined };
+  readonly options: Required<Omit<MatchOptions, 'center' | 'fit'>> & { center: [number, number] | undefined; fit: ProfileFitOptions | false };
   readonly #rows: number;
   readonly #steps: number;
   readonly #cos: Float64Array;
@@ -159,6 +156,9 @@ export class PatternMatcher {
   readonly #coarse: Float64Array;
   readonly #coarseBins: number;
   readonly #ring: Float32Array;
+  /** The diffuse background: each ring's median (rings inside the beam mask hold the first one outside). */
+  readonly #ringMedian: Float64Array;
+  readonly #fitter: ProfileFitter | undefined;
   /** 1 where a polar sample lies on the detector, 0 off it; rows twice, as the polar image. */
   readonly #visible: Float32Array;
   /** The first ring reaching off the detector. */
@@ -188,6 +188,7 @@ export class PatternMatcher {
       distinct: options.distinct ?? 5,
       refine: options.refine ?? 3,
       center: options.center,
+      fit: options.fit ?? {},
     };
     if (!(Number.isInteger(this.options.solutions) && this.options.solutions >= 1 && this.options.solutions <= 64)) {
       throw new RangeError(`solutions must be an integer from 1 to 64, got ${this.options.solutions}`);
@@ -206,6 +207,8 @@ export class PatternMatcher {
     this.#coarseBins = steps / 2;
     this.#coarse = new Float64Array(this.#rows * 2 * this.#coarseBins);
     this.#ring = new Float32Array(steps);
+    this.#ringMedian = new Float64Array(this.#rows);
+    this.#fitter = this.options.fit === false ? undefined : new ProfileFitter(library, size, this.options.fit);
     this.#visible = new Float32Array(this.#rows * 2 * steps);
     this.#norm2 = new Float64Array(steps);
     this.#boxRows = new Float64Array(size * size);
@@ -417,6 +420,7 @@ export class PatternMatcher {
       }
       // Samples off the detector (marked −1) are 0 after the ring's median (of those on it) is taken away.
       const median = valid > 0 ? medianOf(this.#corr, valid) : 0;
+      this.#ringMedian[r] = median;
       if (valid < steps && this.#partialFrom === this.#rows) this.#partialFrom = r;
       for (let a = 0; a < steps; a++) {
         visible[row + a] = visible[row + steps + a] = ring[a] < 0 ? 0 : 1;
@@ -604,9 +608,12 @@ export class PatternMatcher {
       }
       candidates.sort(byScore);
     }
-    const best = candidates[0];
     const orientation = (c: Candidate) => c.refined ?? gridOrientation(c);
     const quaternionOf = (c: Candidate) => matrixToQuaternion(orientation(c));
+    const fitted = this.#fit(frame, candidates, orientation, quaternionOf);
+    // Solutions in order: those the fit decided between, by its score, then the rest by correlation.
+    const ordered = fitted ? [...fitted.map((f) => f.candidate), ...candidates.filter((c) => !fitted.some((f) => f.candidate === c))] : candidates;
+    const best = ordered[0];
     const g = orientation(best);
     const q = matrixToQuaternion(g);
     const euler = matrixToEuler(g);
@@ -614,21 +621,26 @@ export class PatternMatcher {
     for (let i = 0; i < 3; i++) maps.euler[3 * index + i] = (euler[i] * 180) / Math.PI;
     maps.quaternion.set(q, 4 * index);
     maps.correlation[index] = best.score / norm;
-    // Reliability: the best solution of the same phase at more than `distinct` degrees.
+    // Reliability: the best solution of the same phase at more than `distinct` degrees; phase reliability: the
+    // best of another phase. Scored by the fit among the solutions it fitted, else by correlation.
     const lib = phases[best.phase];
+    const isSecond = (c: Candidate) => c.phase === best.phase && misorientation(q, quaternionOf(c), lib.symmetry) > this.options.distinct;
+    const ratio = (score: number, top: number) => Math.max(0, Math.min(100, 100 * (1 - score / top)));
+    const fitSecond = fitted?.find((f) => isSecond(f.candidate));
+    const fitOther = fitted?.find((f) => f.candidate.phase !== best.phase);
     let second = 0;
     let other = 0;
-    for (let i = 1; i < candidates.length; i++) {
-      const c = candidates[i];
+    for (let i = 1; i < ordered.length; i++) {
+      const c = ordered[i];
       if (c.phase !== best.phase) {
         if (other === 0) other = c.score;
         continue;
       }
-      if (second === 0 && misorientation(q, quaternionOf(c), lib.symmetry) > this.options.distinct) second = c.score;
+      if (second === 0 && isSecond(c)) second = c.score;
       if (second !== 0 && (other !== 0 || phases.length === 1)) break;
     }
-    maps.reliability[index] = 100 * (1 - second / best.score);
-    maps.phaseReliability[index] = 100 * (1 - other / best.score);
+    maps.reliability[index] = fitSecond ? ratio(fitSecond.score, fitted![0].score) : ratio(second, best.score);
+    maps.phaseReliability[index] = fitOther ? ratio(fitOther.score, fitted![0].score) : ratio(other, best.score);
     // Spots of the best template where the pattern is bright.
     let found = 0;
     const turn = Math.round(best.turn);
@@ -640,13 +652,47 @@ export class PatternMatcher {
     maps.spots[index] = found;
     // The best solutions.
     const k = maps.solutionsPerPosition;
-    for (let i = 0; i < Math.min(k, candidates.length); i++) {
-      const c = candidates[i];
+    for (let i = 0; i < Math.min(k, ordered.length); i++) {
+      const c = ordered[i];
       const j = index * k + i;
       maps.solutions.phase[j] = c.phase + 1;
       maps.solutions.quaternion.set(i === 0 ? q : quaternionOf(c), 4 * j);
       maps.solutions.correlation[j] = c.score / norm;
     }
+  }
+
+  /**
+   * The profile fit of the best few distinct solutions, when the second's
+   * correlation comes within FIT_GAP of the best's: each refined under the
+   * fit (its orientation and correlation updated), best fit first.
+   */
+  #fit(
+    frame: ArrayLike<number>,
+    candidates: Candidate[],
+    orientation: (c: Candidate) => Mat3,
+    quaternionOf: (c: Candidate) => Quaternion,
+  ): { candidate: Candidate; score: number }[] | undefined {
+    const fitter = this.#fitter;
+    if (!fitter) return undefined;
+    const phases = this.library.phases;
+    const distinct: { candidate: Candidate; q: Quaternion }[] = [];
+    for (const c of candidates) {
+      if (distinct.length === FIT_SOLUTIONS) break;
+      const q = quaternionOf(c);
+      if (distinct.some((o) => o.candidate.phase === c.phase && misorientation(q, o.q, phases[c.phase].symmetry) < REFINE_APART)) continue;
+      distinct.push({ candidate: c, q });
+    }
+    if (distinct.length < 2 || distinct[1].candidate.score < (1 - FIT_GAP) * distinct[0].candidate.score) return undefined;
+    const [cx, cy] = this.#center;
+    fitter.setPattern(frame, cx, cy, this.#ringMedian, Math.min(this.#rows - 1, Math.ceil(this.library.innerRadius)));
+    const fitted = distinct.map(({ candidate }, rank) => {
+      const { g, score } = fitter.fit(candidate.phase, orientation(candidate));
+      candidate.refined = g;
+      candidate.score = this.#scoreAt(candidate.phase, g);
+      return { candidate, score, rank };
+    });
+    fitted.sort((a, b) => b.score - a.score || a.rank - b.rank);
+    return fitted;
   }
 }
 

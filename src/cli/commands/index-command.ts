@@ -32,6 +32,8 @@ export interface IndexFlags {
   center?: string;
   region?: string;
   solutions?: string;
+  spotWidth?: string;
+  fit?: boolean;
   ipf?: string;
   workers?: string;
   output?: string[];
@@ -142,6 +144,8 @@ function indexSettings(flags: IndexFlags) {
   const resolution = flags.resolution === undefined ? undefined : numberOption('--resolution', flags.resolution, { min: 0.25, max: 10 });
   const thickness = flags.thickness === undefined ? undefined : numberOption('--thickness', flags.thickness, { above: 0 });
   const solutions = flags.solutions === undefined ? undefined : numberOption('--solutions', flags.solutions, { integer: true, min: 1, max: 64 });
+  const spotSigma = flags.spotWidth === undefined ? undefined : numberOption('--spot-width', flags.spotWidth, { above: 0 });
+  if (flags.fit === false && spotSigma !== undefined) throw new UsageError('--spot-width is for the profile fit, which --no-fit turns off');
   const center = flags.center === undefined ? undefined : (numberList('--center', flags.center, { count: 2, form: 'X,Y' }) as [number, number]);
   const axis = ({ x: 0, y: 1, z: 2 } as const)[(flags.ipf ?? 'z') as 'x' | 'y' | 'z'];
   if (axis === undefined) throw new UsageError(`--ipf must be x, y or z, got "${flags.ipf}"`);
@@ -159,6 +163,8 @@ function indexSettings(flags: IndexFlags) {
     ...(resolution !== undefined && { resolution }),
     ...(thickness !== undefined && { thickness }),
     ...(solutions !== undefined && { solutions }),
+    ...(flags.fit === false && { fit: false as const }),
+    ...(spotSigma !== undefined && { fit: { spotSigma } }),
     ...(center && { center }),
     ...(region && { region }),
   };
