@@ -137,5 +137,5 @@ ${targets.map(([name, v, ok, d]) => `| ${name} | ${v.toFixed(d)} | ${ok(v) ? 'ye
 For scale: pyxem's published CPU figures (Cautaerts et al., Ultramicroscopy 2022, 16 cores) are about 30–130 patterns/s
 for libraries of about a thousand templates.
 
-Where the two cubic phases fall short of 95 %, and why a better score alone does not get there: [docs/indexing-accuracy.md](docs/indexing-accuracy.md).
+How the spot-profile fit decides near-ties, and where the two cubic phases still fall short of 95 %: [docs/indexing-accuracy.md](docs/indexing-accuracy.md).
 `);

@@ -1,12 +1,14 @@
 /**
  * Orientation and phase mapping by template matching: template libraries
  * over each Laue group's fundamental sector, polar-transform matching with
- * the turn about the beam searched, results as typed arrays, .ctf/.ang
+ * the turn about the beam searched, near-ties decided by a spot-profile
+ * fit, results as typed arrays, .ctf/.ang
  * writing and IPF colours. Pure: runs in browsers. Conventions:
  * ../../shared/ORIENTATION.md.
  */
 export { buildLibrary, buildPhaseLibrary, fundamentalDirections, librarySize, libraryOptions, polarSteps, spreadPattern, templateSimulator, type LibraryOptions, type PhaseLibrary, type TemplateLibrary } from './library.js';
 export { PatternMatcher, createIndexMaps, indexMapBuffers, orientationOf, type IndexMaps, type MatchOptions } from './match.js';
+export { ProfileFitter, type ProfileFit, type ProfileFitOptions } from './profile-fit.js';
 export { indexOrientations, indexRange, placeIndexMaps, serveIndexJob, libraryOptionsFor, precessionFromNote, scanShapeOf, type IndexOptions, type IndexRunOptions, type IndexTask, type JobPool, type OrientationMap, type ScanRect } from './engine.js';
 export { matrixToQuaternion, quaternionToMatrix, multiplyQuaternions, misorientation, symmetryQuaternions, type Quaternion } from './quaternion.js';
 export { parseCtf, compareOrientationMaps, type CtfData, type MapComparison } from './compare.js';

@@ -7,8 +7,9 @@
  * see `orientationOf`); spots a turn puts off the detector count neither in
  * the correlation nor in the template's norm. A coarse pass (each template's strongest spots on
  * 2-step bins) keeps the best fraction of templates for the full search;
- * the best few are then refined off the grid. Pure and deterministic: the
- * same numbers in any thread.
+ * the best few are then refined off the grid, and near-ties decided by a
+ * spot-profile fit (profile-fit.ts). Pure and deterministic: the same
+ * numbers in any thread.
  */
 import { eulerToMatrix, matrixToEuler } from '../crystal/orientation.js';
 import type { Mat3 } from '../crystal/lattice.js';
