@@ -36,7 +36,8 @@ export function plotProfile(ctx: CanvasRenderingContext2D, width: number, height
   const paper = options.theme === 'paper';
   const font = options.font ?? 10;
   const fg = paper ? '#000000' : '#9aa0a6';
-  ctx.fillStyle = paper ? '#ffffff' : '#111111';
+  const background = paper ? '#ffffff' : '#111111';
+  ctx.fillStyle = background;
   ctx.fillRect(0, 0, width, height);
   const ys = Array.from(profile.mean, (v) => (options.log ? Math.log10(Math.max(v, 0) + 1) : v));
   const finite = ys.filter(Number.isFinite);
@@ -130,18 +131,24 @@ export function plotProfile(ctx: CanvasRenderingContext2D, width: number, height
   ctx.lineWidth = Math.max(1, font / 10);
   ctx.textAlign = 'left';
   ctx.textBaseline = 'top';
-  let lastLabel = -Infinity;
-  for (const m of options.marks ?? []) {
-    const x = px(m.r * scale);
-    if (!(x >= left && x <= left + w)) continue;
-    ctx.strokeStyle = ctx.fillStyle = m.colour;
+  const shown = (options.marks ?? []).map((m) => ({ ...m, x: px(m.r * scale) })).filter((m) => m.x >= left && m.x <= left + w);
+  for (const m of shown) {
+    ctx.strokeStyle = m.colour;
     ctx.beginPath();
-    ctx.moveTo(x, top);
-    ctx.lineTo(x, top + h);
+    ctx.moveTo(m.x, top);
+    ctx.lineTo(m.x, top + h);
     ctx.stroke();
-    if (x - lastLabel > ctx.measureText(m.label).width + font * 0.6) {
-      ctx.fillText(m.label, x + font * 0.2, top + font * 0.2);
-      lastLabel = x;
+  }
+  // Labels after every line, each on a patch of the background, so that no dashed line runs through one.
+  let lastLabel = -Infinity;
+  for (const m of shown) {
+    const width = ctx.measureText(m.label).width;
+    if (m.x - lastLabel > width + font * 0.6) {
+      ctx.fillStyle = background;
+      ctx.fillRect(m.x + font * 0.1, top + font * 0.1, width + font * 0.2, font * 1.2);
+      ctx.fillStyle = m.colour;
+      ctx.fillText(m.label, m.x + font * 0.2, top + font * 0.2);
+      lastLabel = m.x;
     }
   }
   ctx.restore();
