@@ -148,6 +148,8 @@ export class ProfileFitter {
   readonly #sinP: number;
   readonly #cosP: number;
   readonly #reach: number;
+  /** The thinnest thickness, Å: the widest relrods, which decide what a tilt can excite. */
+  readonly #thinnest: number;
   readonly #weightX: Float64Array;
   readonly #weightY: Float64Array;
   /** Per pixel: the ring background and its inverse variance (0 where saturated). */
@@ -203,6 +205,7 @@ export class ProfileFitter {
     });
     const most = Math.max(...this.#reflections.map((r) => r.gx.length));
     [this.#sx, this.#sy, this.#sz, this.#half, this.#f2, this.#reachA, this.#response, this.#energy] = Array.from({ length: 8 }, () => new Float64Array(most));
+    this.#thinnest = Math.min(...this.thicknesses) * 10;
     const tMax = Math.max(...this.thicknesses) * 10;
     this.#table = ShapeTable.reaching(this.#sinP * gMax * tMax);
     this.#reach = Math.ceil(3 * this.spotSigma);
@@ -248,7 +251,6 @@ export class ProfileFitter {
     const n = this.size;
     const inv = 1 / this.#library.pixelSize;
     const inner = this.#library.innerRadius + 1;
-    const tMin = Math.min(...this.thicknesses) * 10;
     const tiltRad = ((tilt + 0.3) * Math.PI) / 180;
     const sigma = this.spotSigma;
     const k = 1 / (2 * sigma * sigma);
@@ -268,7 +270,7 @@ export class ProfileFitter {
       const sz = g[2] * gx + g[5] * gy + g[8] * gz;
       const a = this.#sinP * rxy;
       const b = this.#cosP * sz + R.half[i];
-      if ((b < 0 ? -b : b) - a > CUT / tMin + rxy * tiltRad) continue;
+      if ((b < 0 ? -b : b) - a > CUT / this.#thinnest + rxy * tiltRad) continue;
       // Matched filter: separable Gaussian weights about the spot.
       const x0 = Math.max(0, Math.floor(px - reach)), x1 = Math.min(n - 1, Math.ceil(px + reach));
       const y0 = Math.max(0, Math.floor(py - reach)), y1 = Math.min(n - 1, Math.ceil(py + reach));
