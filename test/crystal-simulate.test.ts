@@ -1,12 +1,14 @@
 /**
  * Kinematic SPED patterns against ORIENTATION.md: spot positions on zone axes
  * whose patterns are known (fcc [001], [011], [111]; hcp [0001]), Laue-group
- * invariance, the precession average against brute force, and speed.
+ * invariance, the precession average against brute force, the local
+ * reflection subsets of a refinement, and speed.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { electronWavelength, multiply3 } from '../src/crystal/lattice.js';
+import { electronWavelength, multiply3, type Mat3 } from '../src/crystal/lattice.js';
 import { eulerDegreesToMatrix, eulerToMatrix, matrixToEuler, zoneAxisOrientation } from '../src/crystal/orientation.js';
 import { readCifPhase } from '../src/crystal/phase.js';
 import { PatternSimulator, renderPattern, type SimulatedPattern } from '../src/crystal/simulate.js';
@@ -172,6 +174,43 @@ describe('the precession average', () => {
     const sim = new PatternSimulator(cu, { size: N, pixelSize: PX, precession: 0, thickness: 50 });
     const p = sim.simulate(zoneAxisOrientation(cu.lattice, [0, 0, 1]).matrix);
     for (let i = 0; i < p.count; i++) expect(p.intensity[i] / p.f2[i]).toBeCloseTo(Math.exp(-Math.PI * (500 * p.excitation[i]) ** 2), 12);
+  });
+});
+
+describe('reflection subsets for a local search (nearby)', () => {
+  /** G·R, R the rotation by `degrees` about the unit axis along (x, y, z). */
+  function turned(g: Mat3, [x, y, z]: number[], degrees: number): Mat3 {
+    const n = Math.hypot(x, y, z);
+    const [u, v, w] = [x / n, y / n, z / n];
+    const t = (degrees * Math.PI) / 180;
+    const c = Math.cos(t), s = Math.sin(t), k = 1 - c;
+    const r: Mat3 = [c + u * u * k, u * v * k - w * s, u * w * k + v * s, v * u * k + w * s, c + v * v * k, v * w * k - u * s, w * u * k - v * s, w * v * k + u * s, c + w * w * k];
+    return multiply3(g, r);
+  }
+  const euler = fc.tuple(fc.double({ min: 0, max: 2 * Math.PI, noNaN: true }), fc.double({ min: 0, max: Math.PI, noNaN: true }), fc.double({ min: 0, max: 2 * Math.PI, noNaN: true }));
+  const axis = fc.tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: 0.1, max: 1, noNaN: true }));
+
+  for (const [name, phase] of [['Cu', cu], ['Ti', ti]] as const) {
+    it(`${name}: any orientation within the reach gets the same pattern from the subset as from every reflection`, () => {
+      const sim = new PatternSimulator(phase, { size: 144, pixelSize: 0.025, precession: 1, thickness: 40 });
+      fc.assert(
+        fc.property(euler, axis, fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(0.5, 1.5, 3), ([p1, P, p2], direction, fraction, reach) => {
+          const g = eulerToMatrix(p1, P, p2);
+          const near = sim.nearby(g, reach);
+          expect(near.length).toBeLessThan(sim.candidates / 3);
+          const g2 = turned(g, direction, fraction * reach);
+          expect(sim.simulate(g2, near)).toEqual(sim.simulate(g2));
+        }),
+        { numRuns: 150, seed: 16 },
+      );
+    });
+  }
+
+  it('the subset is not everything: 3° away from its centre, a 0.5° subset misses reflections', () => {
+    const sim = new PatternSimulator(cu, { size: 144, pixelSize: 0.025, precession: 1, thickness: 40 });
+    const g = eulerDegreesToMatrix(20, 35, 10);
+    const g2 = turned(g, [1, 0.5, 0.2], 3);
+    expect(sim.simulate(g2, sim.nearby(g, 0.5)).count).toBeLessThan(sim.simulate(g2).count);
   });
 });
 

@@ -130,12 +130,50 @@ export class PatternSimulator {
   }
 
   /**
+   * The reflections (indices, ascending) that any orientation within
+   * `degrees` of G could show: a turn by θ moves a sample-frame vector g by
+   * at most |g|·θ, which bounds how far its spot and its excitation can go.
+   * `simulate(g2, among)` for such a g2 then equals `simulate(g2)`; a local
+   * search (refinement) looks at a few dozen reflections instead of all.
+   */
+  nearby(g: Mat3, degrees: number): Int32Array {
+    const t = this.thickness * 10;
+    const k = 1 / this.wavelength;
+    const sinP = sin((this.precession * Math.PI) / 180);
+    const cosP = cos((this.precession * Math.PI) / 180);
+    const cut = 1.7 / t;
+    const [cx, cy] = this.center;
+    const inv = 1 / this.pixelSize;
+    // A little more than the bound, for rounding.
+    const theta = ((degrees * Math.PI) / 180) * 1.001 + 1e-9;
+    const out: number[] = [];
+    for (let i = 0; i < this.candidates; i++) {
+      const gx = this.#gx[i], gy = this.#gy[i], gz = this.#gz[i];
+      const e = Math.sqrt(this.#g2[i]) * theta;
+      const sx = g[0] * gx + g[3] * gy + g[6] * gz;
+      const sy = g[1] * gx + g[4] * gy + g[7] * gz;
+      const px = cx + sx * inv;
+      const py = cy + sy * inv;
+      const pe = e * inv;
+      if (px < -0.5 - pe || px > this.size - 0.5 + pe || py < -0.5 - pe || py > this.size - 0.5 + pe) continue;
+      const sz = g[2] * gx + g[5] * gy + g[8] * gz;
+      const a = sinP * Math.sqrt(sx * sx + sy * sy);
+      const b = cosP * sz + this.#g2[i] / (2 * k);
+      if (Math.abs(b) - a - (cosP + sinP) * e > cut) continue;
+      out.push(i);
+    }
+    return Int32Array.from(out);
+  }
+
+  /**
    * The pattern of orientation G (Bunge matrix, v_crystal = G·v_sample; see
    * `eulerToMatrix`, `zoneAxisOrientation`): reflections on the detector
-   * with a shape factor of at least {@link MIN_SHAPE}.
+   * with a shape factor of at least {@link MIN_SHAPE}. With `among` (from
+   * {@link PatternSimulator.nearby}), only those reflections are looked at:
+   * the same pattern, sooner.
    */
-  simulate(g: Mat3): SimulatedPattern {
-    const n = this.candidates;
+  simulate(g: Mat3, among?: Int32Array): SimulatedPattern {
+    const n = among ? among.length : this.candidates;
     const { idx, x: xs, y: ys, s: ss, w: ws } = this.#scratch;
     const t = this.thickness * 10; // Å
     const k = 1 / this.wavelength;
@@ -153,7 +191,8 @@ export class PatternSimulator {
     const gxs = this.#gx, gys = this.#gy, gzs = this.#gz, g2s = this.#g2;
     const twoK = 2 * k;
     let count = 0;
-    for (let i = 0; i < n; i++) {
+    for (let c = 0; c < n; c++) {
+      const i = among ? among[c] : c;
       const gx = gxs[i], gy = gys[i], gz = gzs[i];
       // g_sample = Gᵀ · g_crystal
       const sx = g0 * gx + g3 * gy + g6 * gz;

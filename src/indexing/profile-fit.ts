@@ -244,9 +244,9 @@ export class ProfileFitter {
    * The reflections of phase `p` at orientation g that a tilt of up to
    * `tilt` degrees can excite at the thinnest thickness, with each one's
    * matched-filter response Σ w·(frame − background)·G and energy Σ w·G²
-   * at its spot.
+   * at its spot. With `among`, only those reflections are looked at.
    */
-  #collect(p: number, g: Mat3, tilt: number): void {
+  #collect(p: number, g: Mat3, tilt: number, among?: Int32Array): void {
     const R = this.#reflections[p];
     const n = this.size;
     const inv = 1 / this.#library.pixelSize;
@@ -258,7 +258,9 @@ export class ProfileFitter {
     const wx = this.#weightX, wy = this.#weightY;
     const frame = this.#frame, background = this.#background, weight = this.#weight;
     let count = 0;
-    for (let i = 0; i < R.gx.length; i++) {
+    const total = among ? among.length : R.gx.length;
+    for (let c = 0; c < total; c++) {
+      const i = among ? among[c] : c;
       const gx = R.gx[i], gy = R.gy[i], gz = R.gz[i];
       const sx = g[0] * gx + g[3] * gy + g[6] * gz;
       const sy = g[1] * gx + g[4] * gy + g[7] * gz;
@@ -351,22 +353,46 @@ export class ProfileFitter {
     return { score: best, wx: bx, wy: by };
   }
 
-  /** The score of orientation g (no tilt search): the best over the thicknesses. */
-  #scoreAt(p: number, g: Mat3): number {
-    this.#collect(p, g, 0);
+  /** The score of orientation g (no tilt search): the best over the thicknesses; `among` as in `#collect`, from `#turnInvariant`. */
+  #scoreAt(p: number, g: Mat3, among?: Int32Array): number {
+    this.#collect(p, g, 0, among);
     return this.#tiltGrid(0, 1).score;
+  }
+
+  /**
+   * The reflections of phase p that `#collect` at zero tilt could keep for G
+   * turned about the beam by any angle: such a turn leaves each one's g_z
+   * (G's third column) and |g_xy| as they are, so its excitation too.
+   */
+  #turnInvariant(p: number, g: Mat3): Int32Array {
+    const R = this.#reflections[p];
+    const tiltRad = (0.3 * Math.PI) / 180;
+    const out: number[] = [];
+    for (let i = 0; i < R.gx.length; i++) {
+      const gx = R.gx[i], gy = R.gy[i], gz = R.gz[i];
+      const sx = g[0] * gx + g[3] * gy + g[6] * gz;
+      const sy = g[1] * gx + g[4] * gy + g[7] * gz;
+      const sz = g[2] * gx + g[5] * gy + g[8] * gz;
+      const rxy = Math.sqrt(sx * sx + sy * sy);
+      const b = this.#cosP * sz + R.half[i];
+      // A margin for |g_xy|'s rounding, which the turn may change in the last digit.
+      if ((b < 0 ? -b : b) - this.#sinP * rxy > CUT / this.#thinnest + rxy * tiltRad + 1e-9) continue;
+      out.push(i);
+    }
+    return Int32Array.from(out);
   }
 
   /** Turns about the beam, hill-climbed under the score. */
   #climbTurn(p: number, g: Mat3): Mat3 {
-    let best = this.#scoreAt(p, g);
+    const among = this.#turnInvariant(p, g);
+    let best = this.#scoreAt(p, g, among);
     for (const degrees of TURN_STEPS) {
       const step = (degrees * Math.PI) / 180;
       for (let round = 0; round < 6; round++) {
         let next: Mat3 | undefined;
         for (const sign of [1, -1]) {
           const trial = turnAbout(g, 2, sign * step);
-          const score = this.#scoreAt(p, trial);
+          const score = this.#scoreAt(p, trial, among);
           if (score > best) {
             best = score;
             next = trial;
