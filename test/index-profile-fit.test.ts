@@ -1,7 +1,8 @@
 /**
  * The spot-profile fit that decides near-tied solutions (src/indexing/profile-fit.ts):
  * it finds the orientation a noisy simulated pattern was made at, from a start
- * tilted off it, and leaves saturated pixels out.
+ * tilted off it (also through a coarse screening grid), and leaves saturated
+ * pixels out.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +44,16 @@ describe('profile fit', () => {
     expect(other.score).toBeLessThan(fit.score);
   });
 
+  it('a coarse screening grid, then the fine one from where it ended, also finds it (as the matcher screens extra solutions)', () => {
+    const fitter = new ProfileFitter(library, size);
+    fitter.setPattern(render(45), center[0], center[1], new Float64Array(100).fill(2), 0);
+    const start = turnAbout(turnAbout(truth, 0, 0.45 * degrees), 1, -0.35 * degrees);
+    const screened = fitter.fit(0, start, [[1, 0.2]]);
+    const fine = fitter.fit(0, screened.g, [[0.25, 0.025]]);
+    expect(angle(fine.g, truth)).toBeLessThan(0.15);
+    expect(fine.score).toBeGreaterThanOrEqual(screened.score);
+  });
+
   it('leaves pixels at or above the saturation value out', () => {
     const image = render(40);
     const saturation = [...image].sort((a, b) => a - b)[Math.floor(0.998 * image.length)];
@@ -61,5 +72,6 @@ describe('profile fit', () => {
   it('refuses a non-positive spot width or thickness', () => {
     expect(() => new ProfileFitter(library, size, { spotSigma: 0 })).toThrow(/spotSigma must be positive/);
     expect(() => new ProfileFitter(library, size, { thicknesses: [30, -1] })).toThrow(/thicknesses must be positive/);
+    expect(() => new ProfileFitter(library, size).fit(0, truth, [[1, 0]])).toThrow(/a tilt stage needs/);
   });
 });

@@ -18,7 +18,7 @@ import type { PatternSimulator } from '../crystal/simulate.js';
 import { matrixToQuaternion, misorientation, type Quaternion } from './quaternion.js';
 import { templateSimulator, type PhaseLibrary, type TemplateLibrary } from './library.js';
 import { atan2, cos, pow, sin } from '../crystal/exact-math.js';
-import { ProfileFitter, turnAbout, type ProfileFitOptions } from './profile-fit.js';
+import { ProfileFitter, TILT_STAGES, turnAbout, type ProfileFitOptions } from './profile-fit.js';
 
 export interface MatchOptions {
   /** A fixed direct-beam position (x column, y row) for every pattern; default: found in each pattern. */
@@ -126,6 +126,19 @@ const REFINE_APART = 2;
 
 /** Distinct solutions the profile fit decides between. */
 const FIT_SOLUTIONS = 3;
+
+/**
+ * When the fit leaves those undecided (the best rival within FIT_UNDECIDED of
+ * the best's fit score), the correlation's distinct solutions down to this
+ * many are screened too: fitted on SCREEN_STAGE's coarse tilt grid, and those
+ * within SCREEN_GAP of the best fitted in full from there (FINE_STAGE).
+ * Measured in docs/indexing-accuracy.md.
+ */
+const FIT_MORE = 20;
+const FIT_UNDECIDED = 0.01;
+const SCREEN_GAP = 0.02;
+/** The screening's tilt grid, [half-width, step] in degrees (see ProfileFitter.fit): the fit's first, 2× coarser. */
+const SCREEN_STAGE = [1, 0.2] as const;
 
 /** The fit runs when the second distinct solution's correlation is within this fraction of the best's. */
 const FIT_GAP = 0.08;
@@ -682,8 +695,9 @@ export class PatternMatcher {
 
   /**
    * The profile fit of the best few distinct solutions, when the second's
-   * correlation comes within FIT_GAP of the best's: each refined under the
-   * fit (its orientation and correlation updated), best fit first.
+   * correlation comes within FIT_GAP of the best's, and of more when the fit
+   * leaves those undecided (FIT_MORE): each refined under the fit (its
+   * orientation and correlation updated), best fit first.
    */
   #fit(
     frame: ArrayLike<number>,
@@ -696,7 +710,7 @@ export class PatternMatcher {
     const phases = this.library.phases;
     const distinct: { candidate: Candidate; q: Quaternion }[] = [];
     for (const c of candidates) {
-      if (distinct.length === FIT_SOLUTIONS) break;
+      if (distinct.length === FIT_MORE) break;
       const q = quaternionOf(c);
       if (distinct.some((o) => o.candidate.phase === c.phase && misorientation(q, o.q, phases[c.phase].symmetry) < REFINE_APART)) continue;
       distinct.push({ candidate: c, q });
@@ -704,13 +718,30 @@ export class PatternMatcher {
     if (distinct.length < 2 || distinct[1].candidate.score < (1 - FIT_GAP) * distinct[0].candidate.score) return undefined;
     const [cx, cy] = this.#center;
     fitter.setPattern(frame, cx, cy, this.#ringMedian, Math.min(this.#rows - 1, Math.ceil(this.library.innerRadius)));
-    const fitted = distinct.map(({ candidate }, rank) => {
+    const fitted = distinct.slice(0, FIT_SOLUTIONS).map(({ candidate }, rank) => {
       const { g, score } = fitter.fit(candidate.phase, orientation(candidate));
       candidate.refined = g;
       candidate.score = this.#scoreAt(candidate.phase, g);
       return { candidate, score, rank };
     });
     fitted.sort((a, b) => b.score - a.score || a.rank - b.rank);
+    // Undecided (the best rival within FIT_UNDECIDED of the best, the half turn about the beam not counting as a
+    // rival): the truth is often further down the correlation's list. Screen the rest on a coarse grid first.
+    const top = fitted[0];
+    const qTop = quaternionOf(top.candidate);
+    const symmetry = phases[top.candidate.phase].symmetry;
+    const rival = fitted.find((f) => f !== top && (f.candidate.phase !== top.candidate.phase || misorientation(quaternionOf(f.candidate), qTop, symmetry, true) > REFINE_APART));
+    if (rival && rival.score > (1 - FIT_UNDECIDED) * top.score) {
+      distinct.slice(FIT_SOLUTIONS).forEach(({ candidate }, i) => {
+        const screened = fitter.fit(candidate.phase, orientation(candidate), [SCREEN_STAGE]);
+        if (screened.score < (1 - SCREEN_GAP) * top.score) return;
+        const { g, score } = fitter.fit(candidate.phase, screened.g, TILT_STAGES.slice(1));
+        candidate.refined = g;
+        candidate.score = this.#scoreAt(candidate.phase, g);
+        fitted.push({ candidate, score, rank: FIT_SOLUTIONS + i });
+      });
+      fitted.sort((a, b) => b.score - a.score || a.rank - b.rank);
+    }
     return fitted;
   }
 }

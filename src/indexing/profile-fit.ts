@@ -35,7 +35,7 @@ export interface ProfileFitOptions {
 }
 
 /** Tilt grid stages: half-width and step, degrees; each followed by a search of the turn about the beam. */
-const TILT_STAGES: readonly (readonly [number, number])[] = [
+export const TILT_STAGES: readonly (readonly [number, number])[] = [
   [1, 0.1],
   [0.25, 0.025],
 ];
@@ -405,10 +405,18 @@ export class ProfileFitter {
     return g;
   }
 
-  /** Fits orientation g of phase p (index into the library's phases) to the pattern: the refined orientation and its score. */
-  fit(p: number, g: Mat3): ProfileFit {
+  /**
+   * Fits orientation g of phase p (index into the library's phases) to the
+   * pattern: the refined orientation and its score. `stages`: the tilt
+   * grids, [half-width, step] in degrees, each searched about the last's
+   * best (default {@link TILT_STAGES}).
+   */
+  fit(p: number, g: Mat3, stages: readonly (readonly [number, number])[] = TILT_STAGES): ProfileFit {
+    for (const [range, step] of stages) {
+      if (!(range >= 0 && step > 0 && range / step <= 1000)) throw new RangeError(`a tilt stage needs a half-width ≥ 0 and a step > 0 (degrees, at most 1000 steps), got [${range}, ${step}]`);
+    }
     // Every thickness at every stage: keeping only the first grid's best and its neighbours lost accuracy.
-    for (const [range, step] of TILT_STAGES) {
+    for (const [range, step] of stages) {
       this.#collect(p, g, range);
       const { wx, wy } = this.#tiltGrid(range, step);
       // The tilt the grid found: z of g_s gains wx·y − wy·x, which G·Rx(−wx)·Ry(−wy) gives (to first order).
