@@ -1,10 +1,16 @@
 /**
  * Reading .ctf orientation maps back (ours, ASTAR's, Channel 5's) and
  * comparing an indexed map with a ground truth: symmetry-aware
- * misorientation per position. Pure.
+ * misorientation per position, and how alike two orientations' kinematic
+ * patterns are (a miss whose pattern is the truth's is no indexer's to
+ * avoid). Pure.
  */
 import { CTF_LAUE_CLASSES } from '../crystal/ctf.js';
+import { exp } from '../crystal/exact-math.js';
+import type { Mat3 } from '../crystal/lattice.js';
 import { eulerDegreesToMatrix } from '../crystal/orientation.js';
+import type { PatternSimulator, SimulatedPattern } from '../crystal/simulate.js';
+import { turnAbout } from './profile-fit.js';
 import { matrixToQuaternion, misorientation } from './quaternion.js';
 
 export interface CtfData {
@@ -119,4 +125,43 @@ export function compareOrientationMaps(
     medianError: right.length ? right[right.length >> 1] : NaN,
     errors,
   };
+}
+
+/** Σ over spot pairs of I·J·exp(−d²/4σ²): the overlap of two patterns drawn as Gaussian spots of width σ. */
+function overlap(a: SimulatedPattern, b: SimulatedPattern, sigma: number): number {
+  const k = 1 / (4 * sigma * sigma);
+  let sum = 0;
+  for (let i = 0; i < a.count; i++) {
+    for (let j = 0; j < b.count; j++) {
+      const dx = a.x[i] - b.x[j];
+      const dy = a.y[i] - b.y[j];
+      sum += a.intensity[i] * b.intensity[j] * exp(-(dx * dx + dy * dy) * k);
+    }
+  }
+  return sum;
+}
+
+/**
+ * How alike the kinematic patterns of orientations g1 and g2 are: the
+ * normalised overlap (1 for the same pattern, 0 for no spot in common) of
+ * their spots drawn as Gaussians of width `sigma` pixels, g2 or its half
+ * turn about the beam, whichever is closer (a kinematic pattern cannot tell
+ * them apart); the lowest over `simulators` (say, one per thickness of the
+ * range the crystal may have). Patterns without a spot count as unlike.
+ */
+export function patternSimilarity(simulators: readonly PatternSimulator[], g1: Mat3, g2: Mat3, sigma: number): number {
+  if (!(sigma > 0)) throw new RangeError(`sigma must be positive (pixels), got ${sigma}`);
+  let lowest = 1;
+  for (const sim of simulators) {
+    const a = sim.simulate(g1);
+    const aa = overlap(a, a, sigma);
+    let best = 0;
+    for (const g of [g2, turnAbout(g2, 2, Math.PI)]) {
+      const b = sim.simulate(g);
+      const bb = overlap(b, b, sigma);
+      if (aa > 0 && bb > 0) best = Math.max(best, overlap(a, b, sigma) / Math.sqrt(aa * bb));
+    }
+    lowest = Math.min(lowest, best);
+  }
+  return lowest;
 }

@@ -11,7 +11,7 @@ export { PatternMatcher, createIndexMaps, indexMapBuffers, orientationOf, type I
 export { ProfileFitter, type ProfileFit, type ProfileFitOptions } from './profile-fit.js';
 export { indexOrientations, indexRange, placeIndexMaps, serveIndexJob, libraryOptionsFor, precessionFromNote, scanShapeOf, type IndexOptions, type IndexRunOptions, type IndexTask, type JobPool, type OrientationMap, type ScanRect } from './engine.js';
 export { matrixToQuaternion, quaternionToMatrix, multiplyQuaternions, misorientation, symmetryQuaternions, type Quaternion } from './quaternion.js';
-export { parseCtf, compareOrientationMaps, type CtfData, type MapComparison } from './compare.js';
+export { parseCtf, compareOrientationMaps, patternSimilarity, type CtfData, type MapComparison } from './compare.js';
 export { formatAng, TSL_SYMMETRY, type AngMap } from './ang.js';
 export { ipfColours, ipfKey, reduceToSector, IPF_LAUE_GROUPS } from './ipf.js';
 export { orientationCtf, orientationAng, orientationNpy, phaseColour, NPY_COLUMNS, PHASE_COLOURS, type IndexedMap, type MapSource } from './outputs.js';
