@@ -131,7 +131,7 @@ const FIT_SOLUTIONS = 3;
  * When the fit leaves those undecided (the best rival within FIT_UNDECIDED of
  * the best's fit score), the correlation's distinct solutions down to this
  * many are screened too: fitted on SCREEN_STAGE's coarse tilt grid, and those
- * within SCREEN_GAP of the best fitted in full from there (FINE_STAGE).
+ * within SCREEN_GAP of the best then on the fit's finer grids from there.
  * Measured in docs/indexing-accuracy.md.
  */
 const FIT_MORE = 20;
