@@ -158,8 +158,10 @@ function tilt(g: Mat3, x: number, y: number, angle: number): Mat3 {
  * (a reflection only the tilts show at the first tilt's).
  */
 export function spreadPattern(simulator: PatternSimulator, g: Mat3, spread: number): SimulatedPattern {
-  const centre = simulator.simulate(g);
-  if (!(spread > 0)) return centre;
+  if (!(spread > 0)) return simulator.simulate(g);
+  // Every tilt is within `spread` of G: only the reflections that reach (the same patterns, sooner).
+  const near = simulator.nearby(g, spread);
+  const centre = simulator.simulate(g, near);
   const index = new Map<number, number>();
   const hkl: number[] = [], x: number[] = [], y: number[] = [], excitation: number[] = [], f2: number[] = [], sum: number[] = [];
   const add = (p: SimulatedPattern) => {
@@ -182,7 +184,7 @@ export function spreadPattern(simulator: PatternSimulator, g: Mat3, spread: numb
   };
   add(centre);
   const angle = (spread * Math.PI) / 180;
-  for (let j = 0; j < 6; j++) add(simulator.simulate(tilt(g, cos((j * Math.PI) / 3), sin((j * Math.PI) / 3), angle)));
+  for (let j = 0; j < 6; j++) add(simulator.simulate(tilt(g, cos((j * Math.PI) / 3), sin((j * Math.PI) / 3), angle), near));
   return {
     count: sum.length,
     hkl: Int32Array.from(hkl),
