@@ -130,6 +130,15 @@ export class PatternSimulator {
   }
 
   /**
+   * The reflections every orientation is simulated from (within the
+   * detector's reach), crystal frame, Å⁻¹: g, |g|² and |F|² (Å²), in the
+   * order `nearby` indexes. Read-only: the simulator's own arrays.
+   */
+  get reflections(): { gx: ArrayLike<number>; gy: ArrayLike<number>; gz: ArrayLike<number>; g2: ArrayLike<number>; f2: ArrayLike<number> } {
+    return { gx: this.#gx, gy: this.#gy, gz: this.#gz, g2: this.#g2, f2: this.#f2 };
+  }
+
+  /**
    * The reflections (indices, ascending) that any orientation within
    * `degrees` of G could show: a turn by θ moves a sample-frame vector g by
    * at most |g|·θ, which bounds how far its spot and its excitation can go.

@@ -19,9 +19,9 @@
  * the transcendental functions): the same numbers in every thread and
  * browser.
  */
-import { electronWavelength, type Mat3 } from '../crystal/lattice.js';
+import type { Mat3 } from '../crystal/lattice.js';
 import { makePhase } from '../crystal/phase.js';
-import { reflectionsWithin, scatterersOf } from '../crystal/structure-factor.js';
+import { PatternSimulator } from '../crystal/simulate.js';
 import { acos, cos, exp, sin } from '../crystal/exact-math.js';
 import type { TemplateLibrary } from './library.js';
 
@@ -180,28 +180,13 @@ export class ProfileFitter {
     const precession = (library.precession * Math.PI) / 180;
     this.#sinP = sin(precession);
     this.#cosP = cos(precession);
-    const k = 1 / electronWavelength(library.voltage * 1e3);
-    // Reflections as far as a detector corner from a beam up to size/8 off the middle.
+    // Reflections as far as a detector corner from a beam up to size/8 off the middle: the simulator's, for that reach.
     const gMax = (Math.SQRT2 * (size / 2) + size / 8) * library.pixelSize;
     this.#reflections = library.phases.map((p) => {
-      const phase = makePhase(p.structure);
-      const list = reflectionsWithin(phase, 1 / gMax, scatterersOf(phase));
-      const out: Reflections = {
-        gx: new Float64Array(list.length),
-        gy: new Float64Array(list.length),
-        gz: new Float64Array(list.length),
-        half: new Float64Array(list.length),
-        f2: new Float64Array(list.length),
-      };
-      list.forEach((r, i) => {
-        const g = phase.lattice.g(r.hkl);
-        out.gx[i] = g[0];
-        out.gy[i] = g[1];
-        out.gz[i] = g[2];
-        out.half[i] = 1 / (r.d * r.d) / (2 * k);
-        out.f2[i] = r.f2;
-      });
-      return out;
+      const sim = new PatternSimulator(makePhase(p.structure), { size, pixelSize: library.pixelSize, voltage: library.voltage, precession: library.precession, margin: size / 8 });
+      const { gx, gy, gz, g2, f2 } = sim.reflections;
+      const twoK = 2 * (1 / sim.wavelength);
+      return { gx: Float64Array.from(gx), gy: Float64Array.from(gy), gz: Float64Array.from(gz), half: Float64Array.from(g2, (v) => v / twoK), f2: Float64Array.from(f2) };
     });
     const most = Math.max(...this.#reflections.map((r) => r.gx.length));
     [this.#sx, this.#sy, this.#sz, this.#half, this.#f2, this.#reachA, this.#response, this.#energy] = Array.from({ length: 8 }, () => new Float64Array(most));
