@@ -708,14 +708,20 @@ export class PatternMatcher {
     const fitter = this.#fitter;
     if (!fitter) return undefined;
     const phases = this.library.phases;
+    // The distinct solutions in correlation order, gathered only as far as needed (most patterns need two).
     const distinct: { candidate: Candidate; q: Quaternion }[] = [];
-    for (const c of candidates) {
-      if (distinct.length === FIT_MORE) break;
-      const q = quaternionOf(c);
-      if (distinct.some((o) => o.candidate.phase === c.phase && misorientation(q, o.q, phases[c.phase].symmetry) < REFINE_APART)) continue;
-      distinct.push({ candidate: c, q });
-    }
+    let next = 0;
+    const gather = (count: number) => {
+      for (; next < candidates.length && distinct.length < count; next++) {
+        const c = candidates[next];
+        const q = quaternionOf(c);
+        if (distinct.some((o) => o.candidate.phase === c.phase && misorientation(q, o.q, phases[c.phase].symmetry) < REFINE_APART)) continue;
+        distinct.push({ candidate: c, q });
+      }
+    };
+    gather(2);
     if (distinct.length < 2 || distinct[1].candidate.score < (1 - FIT_GAP) * distinct[0].candidate.score) return undefined;
+    gather(FIT_SOLUTIONS);
     const [cx, cy] = this.#center;
     fitter.setPattern(frame, cx, cy, this.#ringMedian, Math.min(this.#rows - 1, Math.ceil(this.library.innerRadius)));
     const fitted = distinct.slice(0, FIT_SOLUTIONS).map(({ candidate }, rank) => {
@@ -732,6 +738,7 @@ export class PatternMatcher {
     const symmetry = phases[top.candidate.phase].symmetry;
     const rival = fitted.find((f) => f !== top && (f.candidate.phase !== top.candidate.phase || misorientation(quaternionOf(f.candidate), qTop, symmetry, true) > REFINE_APART));
     if (rival && rival.score > (1 - FIT_UNDECIDED) * top.score) {
+      gather(FIT_MORE);
       distinct.slice(FIT_SOLUTIONS).forEach(({ candidate }, i) => {
         const screened = fitter.fit(candidate.phase, orientation(candidate), [SCREEN_STAGE]);
         if (screened.score < (1 - SCREEN_GAP) * top.score) return;
