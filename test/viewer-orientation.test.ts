@@ -188,15 +188,29 @@ describe.skipIf(!CHROMIUM)('orientation maps in the viewer', () => {
     await expect.poll(() => page.getByTestId('navigator-label').textContent()).toBe(await page.getByTestId('orientation-map-label').textContent());
     const onScan = await page.getByTestId('navigator-canvas').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
     expect(onScan).toEqual(pixels);
-    // Coloured pixels: no colour bar or histogram that would not describe them.
-    const hidden = await page.evaluate(() => ['colorbar', 'histogram'].map((c) => getComputedStyle(document.querySelector(`[data-testid="navigator-view-root"] .${c}`)!).visibility));
-    expect(hidden).toEqual(['hidden', 'hidden']);
+    // Coloured pixels: no colour bar, histogram, display range or display controls that would not describe them.
+    const shown = () => page.evaluate(() => ['colorbar', 'histogram', 'view-controls', 'range'].map((c) => getComputedStyle(document.querySelector(`[data-testid="navigator-view-root"] .${c}`)!).display));
+    expect(await shown()).toEqual(['none', 'none', 'none', 'none']);
+    // The value under the cursor says what was found there, not the phase's number.
+    await page.getByTestId('navigator-canvas').scrollIntoViewIfNeeded();
+    const box = (await page.getByTestId('navigator-canvas').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.45);
+    await expect.poll(() => page.getByTestId('navigator-value').textContent()).toMatch(/^x \d+ y \d+.*: Copper, φ1 Φ φ2 [\d.]+° [\d.]+° [\d.]+°, correlation 0\.\d{3}, reliability \d+ %$/);
+    // The rings' labels, in the browser's own font: none overlaps another.
+    const labels = await page.getByTestId('orientation-rings').locator('text').evaluateAll((ts) => ts.map((t) => (t as SVGTextElement).getBBox()).map((b) => [b.x, b.y, b.x + b.width, b.y + b.height]));
+    expect(labels.length).toBeGreaterThanOrEqual(4);
+    for (const [i, a] of labels.entries()) {
+      for (const b of labels.slice(i + 1)) expect(a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1], `${a} and ${b}`).toBe(true);
+    }
     await page.getByTestId('orientation-panel').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-orientation-1400.png') });
     await page.setViewportSize({ width: 1024, height: 700 });
     await page.getByTestId('orientation-panel').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-orientation-1024.png') });
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-orientation-1024-full.png'), fullPage: true });
+    // Back on a map of values: its display controls again.
+    await page.getByTestId('navigator-mode').selectOption('computed');
+    await expect.poll(async () => (await shown()).every((d) => d !== 'none')).toBe(true);
     expect(errors).toEqual([]);
   }, 60_000);
 

@@ -19,6 +19,8 @@ export interface ShownImage {
   label: string;
   /** Pixels already coloured (the centre of mass's colour wheel), drawn as they are; the display options then describe `values` only. */
   rgba?: Uint8ClampedArray;
+  /** What the cursor's readout says of pixel `index` (row-major), where the value alone would not mean much (an orientation map's phase number). */
+  valueText?: (index: number) => string;
 }
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
@@ -113,7 +115,7 @@ export class ImageView {
     this.#colorbar = element('canvas', { class: 'colorbar', 'data-testid': `${name}-colorbar` });
     const readouts = element('div', { class: 'readout split' });
     this.#value = element('span', { 'data-testid': `${name}-value` });
-    this.#range = element('span', { 'data-testid': `${name}-range` });
+    this.#range = element('span', { class: 'range', 'data-testid': `${name}-range` });
     readouts.append(this.#value, this.#range);
     // The image and what describes it share one width.
     this.#stack = element('div', { class: 'view-stack' });
@@ -143,8 +145,8 @@ export class ImageView {
       this.#value.textContent = '';
       return;
     }
-    const v = image.values[h.y * image.cols + h.x];
-    this.#value.textContent = `${this.describePosition?.(h.x, h.y) ?? this.#describe(h.x, h.y)}: ${format(v)}`;
+    const i = h.y * image.cols + h.x;
+    this.#value.textContent = `${this.describePosition?.(h.x, h.y) ?? this.#describe(h.x, h.y)}: ${image.valueText?.(i) ?? format(image.values[i])}`;
   }
 
   #describe(x: number, y: number): string {
@@ -254,7 +256,7 @@ export class ImageView {
     const rendered = renderRgba(image.values, this.display);
     const { range } = rendered;
     const rgba = image.rgba ?? rendered.rgba;
-    // The colour bar and histogram limits would not describe coloured pixels: style.css hides them.
+    // The colour bar, the histogram's limits and the display controls would not describe coloured pixels: style.css hides them.
     this.root.toggleAttribute('data-coloured', !!image.rgba);
     this.shownRange = range;
     this.canvas.getContext('2d')!.putImageData(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, image.cols, image.rows), 0, 0);

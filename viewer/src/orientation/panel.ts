@@ -15,6 +15,7 @@ import { orientationAng, orientationCtf, orientationNpy, phaseColour } from '../
 import type { Blockfile } from '../../../src/reader/blockfile.js';
 import { save } from '../downloads.js';
 import { element, format, type ShownImage } from '../image-view.js';
+import { labelFontSize, placeRingLabels } from './ring-labels.js';
 import { directionLabel, planeLabel } from '../../../src/crystal/miller-bravais.js';
 import { inspect, SpotSimulator, type Inspection } from './inspect.js';
 import { MAP_KINDS, mapFigure, mapKey, mapRgba, type MapKind } from './maps.js';
@@ -67,6 +68,12 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   return el;
+}
+
+/** Labels on the pattern scale with it (see labelFontSize), their dark outline too. */
+function labelStyle(text: SVGTextElement, fontSize: number): void {
+  text.style.fontSize = `${fontSize}px`;
+  text.style.strokeWidth = `${fontSize / 5}px`;
 }
 
 const css = ([r, g, b]: readonly number[]) => `rgb(${r}, ${g}, ${b})`;
@@ -388,19 +395,26 @@ export class OrientationPanel {
     const marks: { r: number; label: string; colour: string }[] = [];
     if (c && this.#rings.checked) {
       const [cx, cy] = this.#host.profileCentre();
+      const [rows, cols] = this.#host.bf.geometry.sigShape;
       this.#phases.forEach((p, i) => {
         const colour = css(phaseColour(i + 1));
-        this.#ringRadii(p.phase, c.perPixel).forEach((ring, k) => {
-          marks.push({ ...ring, colour });
-          const circle = svg('circle', { cx, cy, r: ring.r, class: 'ring' });
-          circle.style.stroke = colour;
-          // Labels spread over the upper right quarter, so that close rings' do not overlap.
-          const angle = (-Math.PI / 2) * (0.15 + 0.7 * ((k * 0.38) % 1));
-          const text = svg('text', { x: cx + ring.r * Math.cos(angle) + 0.5, y: cy + ring.r * Math.sin(angle) - 0.5, class: 'ring-label' });
-          text.style.fill = colour;
-          text.textContent = ring.label;
-          this.#ringLayer.append(circle, text);
-        });
+        for (const ring of this.#ringRadii(p.phase, c.perPixel)) marks.push({ ...ring, colour });
+      });
+      // Innermost first, whatever the phase: the low-order rings keep their labels when there is no room for all.
+      marks.sort((a, b) => a.r - b.r);
+      const fontSize = labelFontSize(cols);
+      const places = placeRingLabels(marks.map((m) => ({ r: m.r, text: m.label })), [cx, cy], cols, rows, fontSize);
+      marks.forEach((ring, k) => {
+        const circle = svg('circle', { cx, cy, r: ring.r, class: 'ring', 'data-label': ring.label });
+        circle.style.stroke = ring.colour;
+        this.#ringLayer.append(circle);
+        const place = places[k];
+        if (!place) return;
+        const text = svg('text', { x: place.x, y: place.y, class: 'ring-label', ...(place.anchor === 'end' && { 'text-anchor': 'end' }) });
+        labelStyle(text, fontSize);
+        text.style.fill = ring.colour;
+        text.textContent = ring.label;
+        this.#ringLayer.append(text);
       });
     }
     this.#host.setProfileMarks(marks);
@@ -536,7 +550,13 @@ export class OrientationPanel {
       const p = maps.phase[i];
       values[i] = this.#kind === 'correlation' ? (p ? maps.correlation[i] : NaN) : this.#kind === 'reliability' ? (p ? maps.reliability[i] : NaN) : p;
     }
-    return { values, rgba: mapRgba(this.#kind, maps, run.phases), rows: this.#host.scanRows, cols: this.#host.scanCols, label: this.#mapLabel.textContent ?? '' };
+    const valueText = (i: number): string => {
+      const p = maps.phase[i];
+      if (!p) return 'not indexed';
+      const e = maps.euler.subarray(3 * i, 3 * i + 3);
+      return `${run.phases[p - 1].name}, φ1 Φ φ2 ${[...e].map((v) => `${v.toFixed(1)}°`).join(' ')}, correlation ${maps.correlation[i].toFixed(3)}, reliability ${maps.reliability[i].toFixed(0)} %`;
+    };
+    return { values, rgba: mapRgba(this.#kind, maps, run.phases), valueText, rows: this.#host.scanRows, cols: this.#host.scanCols, label: this.#mapLabel.textContent ?? '' };
   }
 
   /** The marker on the map, the readout and the spots on the pattern for the viewer's position. */
@@ -603,10 +623,11 @@ export class OrientationPanel {
         const below = spot.y < 0.08 * rows;
         const text = svg('text', {
           x: left ? spot.x - r - 0.5 : spot.x + r + 0.5,
-          y: below ? spot.y + r + 3 : spot.y - r - 0.5,
+          y: below ? spot.y + r + labelFontSize(cols) : spot.y - r - 0.5,
           class: 'spot-label',
           ...(left && { 'text-anchor': 'end' }),
         });
+        labelStyle(text, labelFontSize(cols));
         text.textContent = planeLabel(spot.hkl, cell);
         this.#spotLayer.append(text);
       }
