@@ -385,6 +385,10 @@ describeInBrowsers('what the audit found', (entry) => {
       await expect.poll(() => page.getByTestId('detector').textContent()).toBe('disk cx 127.5 cy 63.5 r 10');
       await expect.poll(() => page.getByTestId('navigator-label').textContent(), { timeout: 20_000 }).toBe('virtual image: disk cx 127.5 cy 63.5 r 10');
       expect(await page.evaluate(() => location.hash)).toMatch(/^#virtual=disk:127\.5,63\.5,10/);
+      // The note on the stored VBF stays beside the images it concerns, not the virtual image.
+      expect(await page.getByTestId('navigator-note').textContent()).toBe('');
+      await page.getByTestId('navigator-mode').selectOption('stored');
+      await expect.poll(() => page.getByTestId('navigator-note').textContent()).toBe('The stored VBF is constant (13 everywhere).');
       // Delete removes it; so does "none".
       await page.keyboard.press('Delete');
       expect(await page.getByTestId('detector').textContent()).toBe('');

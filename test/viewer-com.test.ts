@@ -74,7 +74,7 @@ describeInBrowsers('viewer centre of mass', (entry) => {
     await viewer.page.mouse.move(box.x + ((x + 0.5) / COLS) * box.width, box.y + ((y + 0.5) / ROWS) * box.height);
     let text = '';
     await expect.poll(async () => (text = (await viewer.page.getByTestId('navigator-value').textContent()) ?? '')).toMatch(new RegExp(`^x ${x} y ${y}\\b.*: `));
-    return Number(text.slice(text.lastIndexOf(': ') + 2));
+    return parseFloat(text.slice(text.lastIndexOf(': ') + 2));
   }
   /** Types into one of the panel's inputs, as a user does (a change event when done). */
   const type = (testId: string, value: string) =>
@@ -140,6 +140,10 @@ describeInBrowsers('viewer centre of mass', (entry) => {
     expect(await viewer.page.getByTestId('com-key-text').textContent()).toMatch(/hue: direction .* full at [\d.]+ px/);
     // The readout gives the direction in degrees: the swirl at (15, 5) turns towards +y.
     expect(await valueAt(15, 5)).toBeCloseTo((Math.atan2(7.5, 0.5) * 180) / Math.PI, 1);
+    // … and the shift, which the wheel's brightness shows.
+    const text = await viewer.page.getByTestId('navigator-value').textContent();
+    expect(text).toMatch(/: [\d.]+°, shift [\d.]+ px$/);
+    expect(Number(/shift ([\d.]+) px/.exec(text!)![1])).toBeCloseTo(fields.magnitude[5 * COLS + 15], 2);
     await viewer.page.screenshot({ path: join(ARTIFACTS, 'viewer-com-wheel.png') });
     // Its PNG figure is the wheel too, without a colour bar (the key says what the colours mean).
     const download = await viewer.page.download(() => viewer.page.getByTestId('navigator-save-png').click());

@@ -85,6 +85,8 @@ export class Viewer {
   readonly #linkNote: HTMLElement;
   /** Why the scan image is not the stored VBF, when it is not. */
   readonly #navNote: HTMLElement;
+  /** The stored VBF's value(s) when it is constant or nearly. */
+  #flatVbf: string | undefined;
   readonly #detectorReadout: HTMLElement;
   /** Å⁻¹ per pattern pixel, per file: every pattern distance shown goes through it. */
   readonly calibration: CalibrationStore;
@@ -506,7 +508,7 @@ export class Viewer {
       this.#drawProfile();
     }
     const show = state.show ?? (state.virtual ? 'virtual' : undefined);
-    if (show) this.#navMode.value = show;
+    if (show) this.#setNavMode(show);
     this.#applying = false;
     this.#writeHash();
     if (state.virtual && show === 'virtual') {
@@ -541,10 +543,10 @@ export class Viewer {
       }
       if (hi - lo <= Math.max(1, hi / 100)) flat = lo === hi ? `${lo} everywhere` : `${lo}–${hi}`;
     }
-    this.#navNote.textContent = flat ? `The stored VBF is constant (${flat}): showing the mean intensity of each pattern instead.` : '';
+    this.#flatVbf = flat;
     if (!this.#stored || flat) {
       this.#openingMode = 'computed';
-      this.#navMode.value = 'computed';
+      this.#setNavMode('computed');
       // Not awaited: a view in the link starts at once too.
       void this.#computeMean();
     } else {
@@ -586,7 +588,7 @@ export class Viewer {
       const s = this.#previewShape;
       if (!s || this.#detector.shape !== s) return;
       const values = previewImage(preview, shapeToDetector(s), this.patternRows, this.patternCols, this.scanRows, this.scanCols);
-      this.#navMode.value = 'virtual';
+      this.#setNavMode('virtual');
       const every = preview.step === 1 ? 'every position' : `every ${ordinal(preview.step)} row and column`;
       this.navigator.show({ values, rows: this.scanRows, cols: this.scanCols, label: `virtual image (preview, ${every}): ${describeShape(s)}` });
       this.navigator.root.dataset.previewUpdates = String(++this.#previewUpdates);
@@ -629,8 +631,21 @@ export class Viewer {
     };
   }
 
-  async #showNavigator(mode: NavigatorMode): Promise<void> {
+  /** The scan view's mode, and its note on a constant stored VBF beside the images it concerns. */
+  #setNavMode(mode: NavigatorMode): void {
     this.#navMode.value = mode;
+    const flat = this.#flatVbf;
+    this.#navNote.textContent = !flat
+      ? ''
+      : mode === 'computed'
+        ? `The stored VBF is constant (${flat}): showing the mean intensity of each pattern instead.`
+        : mode === 'stored'
+          ? `The stored VBF is constant (${flat}).`
+          : '';
+  }
+
+  async #showNavigator(mode: NavigatorMode): Promise<void> {
+    this.#setNavMode(mode);
     if (isComView(mode)) return this.#showCom(mode);
     if (mode === 'orientation') {
       // The map the orientation panel shows (IPF, phase, correlation or reliability), as it fills in.
@@ -726,7 +741,7 @@ export class Viewer {
   }
 
   async #computeVirtual(shape: Shape): Promise<void> {
-    this.#navMode.value = 'virtual';
+    this.#setNavMode('virtual');
     const filling = this.#filling('virtual', `virtual image: ${describeShape(shape)}`, (p) => p.virtual[0]);
     const result = await this.#run('virtual', 'virtual image', { virtual: [shapeToDetector(shape)] }, filling.onPartial, () => {
       // Cancelled: the detector drawn goes back to the one whose image is shown.
@@ -743,7 +758,7 @@ export class Viewer {
   }
 
   async #computeMean(): Promise<void> {
-    this.#navMode.value = 'computed';
+    this.#setNavMode('computed');
     const filling = this.#filling('computed', 'mean intensity of each pattern', (p) => p.frameSums, 1 / this.bf.geometry.pixelsPerFrame);
     const result = await this.#run('mean', 'mean intensity', { frameSums: true }, filling.onPartial);
     filling.stop();
@@ -756,7 +771,7 @@ export class Viewer {
   async #computeCom(): Promise<void> {
     const current = this.#navMode.value;
     const mode: ComView = isComView(current) ? current : 'com-x';
-    this.#navMode.value = mode;
+    this.#setNavMode(mode);
     const pass = this.#comPanel.passKey();
     // x and y fill in while the pass runs; the fields derived from them need whole neighbourhoods, so they wait for the end.
     const y = mode === 'com-y';

@@ -49,6 +49,7 @@ export interface ComImage {
   label: string;
   /** Already coloured (the colour wheel). */
   rgba?: Uint8ClampedArray;
+  valueText?: (index: number) => string;
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -259,7 +260,8 @@ export class ComPanel {
       case 'com-direction': {
         const { rgba, max } = colourWheel(f.x, f.y);
         this.#key.querySelector('[data-testid=com-key-text]')!.textContent = `hue: direction (red → +x, right; yellow-green → +y, down); brightness: shift, full at ${format(max)} px`;
-        return { values: f.direction, rgba, label: `centre-of-mass direction (degrees from +x towards +y; colours: the key)${axes}` };
+        const valueText = (i: number) => `${format(f.direction[i])}°, shift ${format(f.magnitude[i])} px`;
+        return { values: f.direction, rgba, valueText, label: `centre-of-mass direction (degrees from +x towards +y; colours: the key)${axes}` };
       }
       case 'com-divergence':
         return { values: f.divergence, label: `centre-of-mass divergence (${perStep})${axes}` };
