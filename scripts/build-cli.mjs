@@ -4,7 +4,11 @@
 // runs, so that start-up reads a handful of modules instead of dozens.
 // Packages stay external (installed beside it); the library itself ships as
 // tsc's output in dist/.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry content hashes: without this, every build leaves the previous build's chunks behind (and `npm pack` ships them).
+rmSync('dist/bin', { recursive: true, force: true });
 
 await build({
   entryPoints: { blo: 'src/cli/run.ts', 'analysis-worker': 'src/node/analysis-worker.ts' },
