@@ -1,5 +1,6 @@
 /**
- * Orientation maps in the viewer, in real Chromium: a shipped example phase
+ * Orientation maps in the viewer, in real Chromium (and the map from a link in
+ * Firefox): a shipped example phase
  * added with one click, a small simulated copper scan indexed on the Web
  * Workers, and the map equal to `blo index`'s (the .npy of both: phases,
  * Euler angles, correlation, reliability, spots and beam centres to the
@@ -22,6 +23,7 @@ import { openBlockfile } from '../src/node/open.js';
 import { decodeNpy } from '../src/npy/npy.js';
 import { startViewServer, type ViewServer } from '../src/node/view-server.js';
 import { CHROMIUM } from './helpers/browser.js';
+import { BROWSERS, describeInBrowsers, sharedBrowsers, type TestBrowser } from './helpers/browsers.js';
 import { blo, tempDir } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 
@@ -251,3 +253,44 @@ describe.skipIf(!CHROMIUM)('orientation maps in the viewer', () => {
     }
   }, 90_000);
 });
+
+// The same indexing in Firefox (through blo view, the phase, calibration and run from a link): its map equal to
+// blo index's to the bit, so exact-math.ts holds in Firefox's JavaScript engine too.
+const others = sharedBrowsers();
+afterAll(() => others.close());
+
+describeInBrowsers('orientation maps in the viewer', (entry) => {
+  const { dir, cleanup } = tempDir();
+  const scan = join(dir, 'cu.blo');
+  let browser: TestBrowser;
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const demo = blo('demo', scan, '--phase', CU, '--scan', '6x8', '--size', '96', '--pixel-size', PIXEL, '--grains', '4', '--seed', '4');
+    expect(demo.status, demo.stderr).toBe(0);
+    const cli = blo('index', scan, '--phase', CU, '--pixel-size', PIXEL, '--resolution', STEP, '--workers', '2', '-o', join(dir, 'cli.npy'));
+    expect(cli.status, cli.stderr).toBe(0);
+    browser = await others.get(entry);
+  }, 60_000);
+  afterAll(() => cleanup());
+
+  it('indexes from a link to the map blo index makes (every column to the bit)', async () => {
+    const server = await startViewServer(scan, { viewerDir: VIEWER });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      await page.goto(`${server.url}#cal=${PIXEL}&phases=Cu&step=${STEP}&index=all`);
+      await expect.poll(() => page.getByTestId('index-status').textContent(), { timeout: 90_000 }).toMatch(/^indexed 48 patterns in .* Copper 100\.0 %/);
+      const viewer = decodeNpy((await page.download(() => page.getByTestId('orientation-save-npy').click())).bytes).data;
+      const cli = decodeNpy(readFileSync(join(dir, 'cli.npy'))).data;
+      expect(viewer.length).toBe(48 * NPY_COLUMNS.length);
+      NPY_COLUMNS.forEach((name, c) => {
+        for (let i = 0; i < 48; i++) expect(Number(viewer[i * NPY_COLUMNS.length + c]), `${name} at ${i}`).toBe(Number(cli[i * NPY_COLUMNS.length + c]));
+      });
+      await page.getByTestId('orientation-panel').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ARTIFACTS, 'viewer-orientation-link.png') });
+      expect(page.pageErrors).toEqual([]);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  }, 150_000);
+}, BROWSERS.filter((b) => b.name === 'Firefox'));
