@@ -36,7 +36,7 @@ describe('blo index', () => {
   // benchmark's larger scans (85–95 % within 2°, see bench/indexing.mjs); random orientations would be ~0 % within 2°.
   it('indexes a simulated copper scan: at least 80 % within 2° of the truth (half turn about the beam allowed), every phase right', () => {
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^indexed 120 patterns in .* Copper 100\.0 %; \d+ templates at 1°, precession 1°, 200 kV\n$/);
+    expect(run.stdout).toMatch(/^indexed 120 patterns in .* Copper 100\.0 %; \d+ templates at 0\.5°, precession 1°, 200 kV\n$/);
     const found = parseCtf(readFileSync(out('map.ctf'), 'utf8'));
     const expected = parseCtf(readFileSync(truth, 'utf8'));
     const result = compareOrientationMaps(found, expected, [symmetryQuaternions(copper.laueRotations)]);

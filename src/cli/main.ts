@@ -61,7 +61,7 @@ const EXAMPLES: Record<string, string[]> = {
   index: [
     'blo demo demo.blo --phase examples/Cu.cif --scan 32x32 --size 144 --pixel-size 0.025 --grains 12 --truth truth.ctf',
     'blo index demo.blo --phase examples/Cu.cif --pixel-size 0.025 -o map.ctf -o map.png   # map.png: IPF-Z and its key; map-phase.png, map-reliability.png',
-    'blo index scan.blo --phase Cu.cif --phase Fe.cif --pixel-size 0.021 --precession 0.8 --resolution 1 -o map.ang --region 0,0,64,32',
+    'blo index scan.blo --phase Cu.cif --phase Fe.cif --pixel-size 0.021 --precession 0.8 --resolution 0.75 -o map.ang --region 0,0,64,32',
     'blo index scan.blo --phase Cu.cif --pixel-size 0.021 -o map.zarr --slurm 8   # map.sbatch: 8 Slurm tasks; then blo convert map.zarr map.ctf',
   ],
   simulate: [
@@ -285,7 +285,7 @@ export function buildProgram(): Command {
     .option('--pixel-size <A>', 'reciprocal calibration, Å⁻¹ per pattern pixel (required)')
     .option('--precession <deg>', 'precession angle, degrees (default: the note\'s "Precession angle" line, else 0)')
     .option('--voltage <kV>', 'accelerating voltage, kV (default: the header\'s beam energy)')
-    .option('--resolution <deg>', 'template grid and in-plane step, degrees (default 1)')
+    .option('--resolution <deg>', "the templates' grid step, degrees (default 0.5; the screen's grid and the in-plane step are twice it)")
     .option('--thickness <nm>', 'crystal thickness the templates are simulated for, nm (default 30)')
     .option('--center <x,y>', 'a fixed direct-beam position, pixels (default: found in every pattern)')
     .option('--region <x0,y0,x1,y1>', 'only scan positions x0 ≤ x < x1, y0 ≤ y < y1')

@@ -3,8 +3,11 @@
  * precession pattern (see `crystal/simulate.ts`) of every beam direction of
  * a grid over the fundamental sector of its Laue group, reduced to spots in
  * polar coordinates about the direct beam. The turn about the beam (φ1) is
- * not sampled: matching finds it. A library is plain data (typed arrays), so
- * it crosses to workers as it is. Conventions: ../../shared/ORIENTATION.md.
+ * not sampled: matching finds it. Beside the templates, a screen: templates
+ * on a grid twice as coarse, each listing the templates near it, so that
+ * matching looks closely only where the screen points (see match.ts). A
+ * library is plain data (typed arrays), so it crosses to workers as it is.
+ * Conventions: ../../shared/ORIENTATION.md.
  */
 import { eulerToMatrix } from '../crystal/orientation.js';
 import type { AtomSite, Phase, SpaceGroupInfo } from '../crystal/phase.js';
@@ -22,7 +25,10 @@ export interface LibraryOptions {
   radius: number;
   /** Spots closer than this to the direct beam are left out (the beam is masked there), pixels. */
   innerRadius: number;
-  /** Angular step of the beam-direction grid and of the in-plane search, degrees (default 1). */
+  /**
+   * Angular step of the templates' beam-direction grid, degrees (default
+   * 0.5). The screen's grid and the in-plane search step are twice it.
+   */
   resolution?: number;
   /** Precession angle, degrees (default 1). */
   precession?: number;
@@ -39,7 +45,8 @@ export interface LibraryOptions {
    * six directions tilted from it by this angle, degrees (default half the
    * resolution; 0 for the direction's own pattern): a precession pattern
    * changes within a fraction of a degree of tilt, so a template made for one
-   * point of the grid would miss orientations between grid points.
+   * point of the grid would miss orientations between grid points. The
+   * screen's templates are spread by twice this.
    */
   spread?: number;
 }
@@ -64,13 +71,33 @@ export interface PhaseLibrary {
   spotW: Float32Array;
   /** The Laue group's proper rotations as quaternions (for misorientations). */
   symmetry: Float64Array;
+  /**
+   * Templates on a grid twice as coarse (spread twice as far), in the same
+   * arrays' form, each with its children: the templates (2·t, + 1 for the
+   * mirror image) whose beam direction, or its opposite, lies within the
+   * screen's grid step of its own under the Laue group. Absent in libraries
+   * made before it: matching then scores every template.
+   */
+  screen?: ScreenTemplates;
   /** The phase as plain data (`makePhase` rebuilds it): refinement simulates near the best template. */
   structure: { name: string; file: string; cell: Cell; sites: AtomSite[]; ops: SymOp[]; spaceGroup: SpaceGroupInfo };
 }
 
+/** A phase's screen (see {@link PhaseLibrary.screen}). */
+export interface ScreenTemplates {
+  count: number;
+  start: Int32Array;
+  spotR: Uint16Array;
+  spotA: Uint16Array;
+  spotW: Float32Array;
+  /** Children of screen template s: children[childStart[s]] … children[childStart[s + 1] − 1], ascending. */
+  childStart: Int32Array;
+  children: Int32Array;
+}
+
 export interface TemplateLibrary {
   phases: PhaseLibrary[];
-  /** Polar angle steps in a full turn (360 / resolution, a multiple of 8). */
+  /** Polar angle steps in a full turn (360 / (2 · resolution), a multiple of 8). */
   steps: number;
   radius: number;
   innerRadius: number;
@@ -201,21 +228,9 @@ export function polarSteps(resolution: number): number {
   return Math.max(64, 8 * Math.round(360 / resolution / 8));
 }
 
-/**
- * Builds the template library of one phase (see {@link buildLibrary}):
- * `directions` (crystal frame, interleaved x, y, z) default to the
- * fundamental sector's grid.
- */
-export function buildPhaseLibrary(
-  phase: Phase,
-  index: number,
-  options: Required<Omit<LibraryOptions, 'spread'>> & Pick<LibraryOptions, 'spread'>,
-  directions = fundamentalDirections(phase.laueRotations, options.resolution),
-): PhaseLibrary {
-  const { radius, innerRadius, pixelSize, resolution, gamma, maxSpots } = options;
-  const spread = options.spread ?? 0;
-  const steps = polarSteps(resolution);
-  const simulator = templateSimulator(phase, options);
+/** Templates of `directions` (crystal frame, interleaved x, y, z): spots in polar coordinates, `steps` to the turn. */
+function templatesOf(simulator: PatternSimulator, directions: Float64Array, steps: number, spread: number, options: Required<Omit<LibraryOptions, 'spread'>>) {
+  const { radius, innerRadius, gamma, maxSpots } = options;
   const half = simulator.center[0];
   const angles: number[] = [];
   const start: number[] = [0];
@@ -251,16 +266,107 @@ export function buildPhaseLibrary(
     start.push(spotR.length);
   }
   return {
-    phase: index,
-    name: phase.name,
-    laueGroup: phase.laueGroup,
     count: angles.length / 2,
     angles: Float64Array.from(angles),
     start: Int32Array.from(start),
     spotR: Uint16Array.from(spotR),
     spotA: Uint16Array.from(spotA),
     spotW: Float32Array.from(spotW),
+  };
+}
+
+/** The beam directions (crystal frame, interleaved x, y, z) of templates with Bunge angles (Φ, φ2) and φ1 = 0. */
+function beamDirections(angles: Float64Array): Float64Array {
+  const out = new Float64Array((3 * angles.length) / 2);
+  for (let t = 0; 2 * t < angles.length; t++) {
+    const s = sin(angles[2 * t]);
+    out[3 * t] = s * sin(angles[2 * t + 1]);
+    out[3 * t + 1] = s * cos(angles[2 * t + 1]);
+    out[3 * t + 2] = cos(angles[2 * t]);
+  }
+  return out;
+}
+
+/**
+ * For each screen direction, the templates (2·t, + 1 through the mirror
+ * image: the opposite direction) whose direction some rotation of the group
+ * brings within `degrees` of it, ascending. Directions are bucketed in cubes
+ * of that chord, so only neighbouring cubes are compared.
+ */
+function childrenOf(screen: Float64Array, templates: Float64Array, rotations: readonly (readonly number[])[], degrees: number): { childStart: Int32Array; children: Int32Array } {
+  const chord = 2 * sin((degrees * Math.PI) / 360);
+  const near = 1 - (chord * chord) / 2;
+  const cell = (v: number) => Math.floor((v + 1) / chord);
+  const key = (i: number, j: number, k: number) => (i * 4096 + j) * 4096 + k;
+  const buckets = new Map<number, number[]>();
+  // The screen's bounding box, a cell wider: most images of a direction lie far from the sector and are skipped at once.
+  const lo = [Infinity, Infinity, Infinity];
+  const hi = [-Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < screen.length; i++) {
+    lo[i % 3] = Math.min(lo[i % 3], screen[i] - chord);
+    hi[i % 3] = Math.max(hi[i % 3], screen[i] + chord);
+  }
+  for (let s = 0; 3 * s < screen.length; s++) {
+    const k = key(cell(screen[3 * s]), cell(screen[3 * s + 1]), cell(screen[3 * s + 2]));
+    let list = buckets.get(k);
+    if (!list) buckets.set(k, (list = []));
+    list.push(s);
+  }
+  const lists: Set<number>[] = Array.from({ length: screen.length / 3 }, () => new Set<number>());
+  for (let t = 0; 3 * t < templates.length; t++) {
+    const [x, y, z] = [templates[3 * t], templates[3 * t + 1], templates[3 * t + 2]];
+    for (const r of rotations) {
+      const v = [r[0] * x + r[1] * y + r[2] * z, r[3] * x + r[4] * y + r[5] * z, r[6] * x + r[7] * y + r[8] * z];
+      for (const sign of [1, -1]) {
+        const [a, b, c] = [sign * v[0], sign * v[1], sign * v[2]];
+        if (a < lo[0] || a > hi[0] || b < lo[1] || b > hi[1] || c < lo[2] || c > hi[2]) continue;
+        const [ci, cj, ck] = [cell(a), cell(b), cell(c)];
+        for (let di = -1; di <= 1; di++) {
+          for (let dj = -1; dj <= 1; dj++) {
+            for (let dk = -1; dk <= 1; dk++) {
+              for (const s of buckets.get(key(ci + di, cj + dj, ck + dk)) ?? []) {
+                if (a * screen[3 * s] + b * screen[3 * s + 1] + c * screen[3 * s + 2] >= near) lists[s].add(2 * t + (sign < 0 ? 1 : 0));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  const childStart = new Int32Array(lists.length + 1);
+  const children: number[] = [];
+  lists.forEach((list, s) => {
+    children.push(...[...list].sort((p, q) => p - q));
+    childStart[s + 1] = children.length;
+  });
+  return { childStart, children: Int32Array.from(children) };
+}
+
+/**
+ * Builds the template library of one phase (see {@link buildLibrary}):
+ * `directions` (crystal frame, interleaved x, y, z) default to the
+ * fundamental sector's grid; the screen's are the grid twice as coarse.
+ */
+export function buildPhaseLibrary(
+  phase: Phase,
+  index: number,
+  options: Required<Omit<LibraryOptions, 'spread'>> & Pick<LibraryOptions, 'spread'>,
+  directions = fundamentalDirections(phase.laueRotations, options.resolution),
+): PhaseLibrary {
+  const spread = options.spread ?? 0;
+  const steps = polarSteps(2 * options.resolution);
+  const simulator = templateSimulator(phase, options);
+  const own = templatesOf(simulator, directions, steps, spread, options);
+  const coarse = 2 * options.resolution;
+  const screen = templatesOf(simulator, fundamentalDirections(phase.laueRotations, coarse), steps, 2 * spread, options);
+  const { angles: _, ...screenSpots } = screen;
+  return {
+    phase: index,
+    name: phase.name,
+    laueGroup: phase.laueGroup,
+    ...own,
     symmetry: symmetryQuaternions(phase.laueRotations),
+    screen: { ...screenSpots, ...childrenOf(beamDirections(screen.angles), beamDirections(own.angles), phase.laueRotations, coarse) },
     structure: {
       name: phase.name,
       file: phase.file,
@@ -275,7 +381,7 @@ export function buildPhaseLibrary(
 /** The options with their defaults filled in, checked. */
 export function libraryOptions(options: LibraryOptions): Required<LibraryOptions> {
   const full = {
-    resolution: 1,
+    resolution: 0.5,
     precession: 1,
     voltage: 200,
     thickness: 30,
@@ -310,7 +416,7 @@ export function buildLibrary(phases: readonly Phase[], options: LibraryOptions):
   const full = libraryOptions(options);
   return {
     phases: phases.map((p, i) => buildPhaseLibrary(p, i, full)),
-    steps: polarSteps(full.resolution),
+    steps: polarSteps(2 * full.resolution),
     radius: full.radius,
     innerRadius: full.innerRadius,
     resolution: full.resolution,
@@ -331,6 +437,8 @@ export function librarySize(library: TemplateLibrary): { templates: number; spot
     templates += p.count;
     spots += p.spotR.length;
     bytes += p.angles.byteLength + p.start.byteLength + p.spotR.byteLength + p.spotA.byteLength + p.spotW.byteLength + p.symmetry.byteLength;
+    const screen = p.screen;
+    if (screen) bytes += screen.start.byteLength + screen.spotR.byteLength + screen.spotA.byteLength + screen.spotW.byteLength + screen.childStart.byteLength + screen.children.byteLength;
   }
   return { templates, spots, bytes };
 }

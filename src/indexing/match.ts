@@ -6,7 +6,8 @@
  * the template and its mirror image (together they cover every orientation:
  * see `orientationOf`); spots a turn puts off the detector count neither in
  * the correlation nor in the template's norm. A coarse pass (each template's strongest spots on
- * 2-step bins) keeps the best fraction of templates for the full search;
+ * 2-step bins) over the library's screen (a grid twice as coarse), then over
+ * the templates near the screen's best, keeps the best few for the full search;
  * the best few are then refined off the grid, and near-ties decided by a
  * spot-profile fit (profile-fit.ts). Pure and deterministic: the same
  * numbers in any thread.
@@ -25,7 +26,7 @@ export interface MatchOptions {
   center?: [number, number];
   /** Solutions kept per pattern (default 5). */
   solutions?: number;
-  /** Fraction of templates the coarse pass keeps for the full search (default 0.03; at least 24). */
+  /** Templates the coarse pass keeps for the full search, as a fraction of the screen's (default 0.03; at least 24). */
   keep?: number;
   /** Solutions closer than this (degrees) to the best do not count for the reliability (default 5). */
   distinct?: number;
@@ -112,6 +113,9 @@ export function orientationOf(library: PhaseLibrary, t: number, mirrored: boolea
   ];
 }
 
+/** Fraction of a screen's templates (with their mirror images) whose children the coarse pass scores. */
+const SCREEN_KEEP = 0.05;
+
 /** Spots per template in the coarse pass: the strongest. */
 const COARSE_SPOTS = 8;
 
@@ -189,6 +193,14 @@ export class PatternMatcher {
   readonly #coarseA: Uint16Array[];
   readonly #coarseM: Uint16Array[];
   readonly #coarseScore: Float64Array[];
+  /** Per phase: the screen's coarse bins, plain and mirrored, and its scores. */
+  readonly #screenA: Uint16Array[];
+  readonly #screenM: Uint16Array[];
+  readonly #screenScore: Float64Array[];
+  /** Per phase and template (2·t + mirrored): the stamp of the pattern that last scored it; and those scored. */
+  readonly #mark: Int32Array[];
+  readonly #keys: Int32Array;
+  #stamp = 0;
   readonly #simulators: (PatternSimulator | undefined)[];
   readonly #order: number[] = [];
   readonly #bases = new Int32Array(COARSE_SPOTS + 3);
@@ -237,6 +249,12 @@ export class PatternMatcher {
     this.#coarseM = library.phases.map((p) => Uint16Array.from(p.spotA, (a) => ((steps - a) % steps) >> 1));
     this.#coarseScore = library.phases.map((p) => new Float64Array(2 * p.count));
     this.#simulators = library.phases.map(() => undefined);
+    const screens = library.phases.map((p) => p.screen?.spotA ?? new Uint16Array(0));
+    this.#screenA = screens.map((spotA) => Uint16Array.from(spotA, (a) => a >> 1));
+    this.#screenM = screens.map((spotA) => Uint16Array.from(spotA, (a) => ((steps - a) % steps) >> 1));
+    this.#screenScore = library.phases.map((p) => new Float64Array(2 * (p.screen?.count ?? 0)));
+    this.#mark = library.phases.map((p) => new Int32Array(p.screen ? 2 * p.count : 0));
+    this.#keys = new Int32Array(2 * Math.max(0, ...library.phases.map((p) => p.count)));
   }
 
   /** Phase p's template simulator, made when first needed. */
@@ -490,58 +508,96 @@ export class PatternMatcher {
   }
 
   /** Best coarse score over the turns of each template (plain at 2t, mirrored at 2t + 1), from its strongest spots. */
-  #coarsePass(p: number): void {
+  /**
+   * The templates (2·t, + 1 mirrored) of phase p for the full search. With
+   * a screen: its templates scored by the coarse pass, the children of its
+   * best fraction (SCREEN_KEEP) scored the same way, and the best of those
+   * kept. Without (a library from before screens): every template scored.
+   * `keep` is a fraction of the screen's templates, so the full search costs
+   * what it did on a grid that coarse.
+   */
+  #chosen(p: number): Int32Array {
     const lib = this.library.phases[p];
+    const screen = lib.screen;
+    const scores = this.#coarseScore[p];
+    const { keep } = this.options;
+    if (!screen) {
+      for (let m = 0; m < 2; m++) {
+        const binOf = m === 0 ? this.#coarseA[p] : this.#coarseM[p];
+        for (let t = 0; t < lib.count; t++) scores[2 * t + m] = this.#coarseOne(lib, binOf, t);
+      }
+      return topIndices(scores, Math.min(scores.length, Math.max(24, Math.ceil(keep * scores.length))));
+    }
+    const screenScores = this.#screenScore[p];
+    for (let m = 0; m < 2; m++) {
+      const binOf = m === 0 ? this.#screenA[p] : this.#screenM[p];
+      for (let t = 0; t < screen.count; t++) screenScores[2 * t + m] = this.#coarseOne(screen, binOf, t);
+    }
+    const first = topIndices(screenScores, Math.min(screenScores.length, Math.max(24, Math.ceil(SCREEN_KEEP * screenScores.length))));
+    // Children of several screen templates are scored once: marked with this pattern's stamp.
+    const mark = this.#mark[p];
+    const stamp = ++this.#stamp;
+    const keys = this.#keys;
+    let n = 0;
+    for (const k of first) {
+      const t = k >> 1;
+      const mirrored = k & 1;
+      for (let c = screen.childStart[t]; c < screen.childStart[t + 1]; c++) {
+        // A mirrored screen template's children are mirrored in turn.
+        const key = screen.children[c] ^ mirrored;
+        if (mark[key] === stamp) continue;
+        mark[key] = stamp;
+        keys[n] = key;
+        scores[n++] = this.#coarseOne(lib, (key & 1) === 0 ? this.#coarseA[p] : this.#coarseM[p], key >> 1);
+      }
+    }
+    const best = topIndices(scores.subarray(0, n), Math.min(n, Math.max(24, Math.ceil(keep * screenScores.length))));
+    return Int32Array.from(best, (i) => keys[i]);
+  }
+
+  /** The coarse score of template t of `lib` (its spots' coarse bins in `binOf`): its strongest spots' best turn on the coarse polar image. */
+  #coarseOne(lib: { start: Int32Array; spotR: Uint16Array; spotW: Float32Array }, binOf: Uint16Array, t: number): number {
     const bins = this.#coarseBins;
     const coarse = this.#coarse;
     const corr = this.#corr;
-    const scores = this.#coarseScore[p];
     const { start, spotR, spotW } = lib;
     const rows = this.#rows;
     const bases = this.#bases;
     const ws = this.#weights;
-    for (let m = 0; m < 2; m++) {
-      const binOf = m === 0 ? this.#coarseA[p] : this.#coarseM[p];
-      for (let t = 0; t < lib.count; t++) {
-        // The strongest spots (a template lists them strongest first), four at a time (padded with weight 0).
-        let k = 0;
-        const last = Math.min(start[t + 1], start[t] + COARSE_SPOTS);
-        for (let i = start[t]; i < last; i++) {
-          if (spotR[i] >= rows) continue;
-          bases[k] = spotR[i] * 2 * bins + binOf[i];
-          ws[k++] = spotW[i];
+    // The strongest spots (a template lists them strongest first), four at a time (padded with weight 0).
+    let k = 0;
+    const last = Math.min(start[t + 1], start[t] + COARSE_SPOTS);
+    for (let i = start[t]; i < last; i++) {
+      if (spotR[i] >= rows) continue;
+      bases[k] = spotR[i] * 2 * bins + binOf[i];
+      ws[k++] = spotW[i];
+    }
+    if (k === 0) return 0;
+    while (k % 4 !== 0) {
+      bases[k] = 0;
+      ws[k++] = 0;
+    }
+    let best = 0;
+    for (let g = 0; g < k; g += 4) {
+      const b0 = bases[g], b1 = bases[g + 1], b2 = bases[g + 2], b3 = bases[g + 3];
+      const w0 = ws[g], w1 = ws[g + 1], w2 = ws[g + 2], w3 = ws[g + 3];
+      if (g === 0 && k === 4) {
+        for (let s = 0; s < bins; s++) {
+          const v = w0 * coarse[b0 + s] + w1 * coarse[b1 + s] + w2 * coarse[b2 + s] + w3 * coarse[b3 + s];
+          if (v > best) best = v;
         }
-        if (k === 0) {
-          scores[2 * t + m] = 0;
-          continue;
+      } else if (g === 0) {
+        for (let s = 0; s < bins; s++) corr[s] = w0 * coarse[b0 + s] + w1 * coarse[b1 + s] + w2 * coarse[b2 + s] + w3 * coarse[b3 + s];
+      } else if (g + 4 < k) {
+        for (let s = 0; s < bins; s++) corr[s] += w0 * coarse[b0 + s] + w1 * coarse[b1 + s] + w2 * coarse[b2 + s] + w3 * coarse[b3 + s];
+      } else {
+        for (let s = 0; s < bins; s++) {
+          const v = corr[s] + w0 * coarse[b0 + s] + w1 * coarse[b1 + s] + w2 * coarse[b2 + s] + w3 * coarse[b3 + s];
+          if (v > best) best = v;
         }
-        while (k % 4 !== 0) {
-          bases[k] = 0;
-          ws[k++] = 0;
-        }
-        let best = 0;
-        for (let g = 0; g < k; g += 4) {
-          const b0 = bases[g], b1 = bases[g + 1], b2 = bases[g + 2], b3 = bases[g + 3];
-          const w0 = ws[g], w1 = ws[g + 1], w2 = ws[g + 2], w3 = ws[g + 3];
-          if (g === 0 && k === 4) {
-            for (let s = 0; s < bins; s++) {
-              const v = w0 * coarse[b0 + s] + w1 * coarse[b1 + s] + w2 * coarse[b2 + s] + w3 * coarse[b3 + s];
-              if (v > best) best = v;
-            }
-          } else if (g === 0) {
-            for (let s = 0; s < bins; s++) corr[s] = w0 * coarse[b0 + s] + w1 * coarse[b1 + s] + w2 * coarse[b2 + s] + w3 * coarse[b3 + s];
-          } else if (g + 4 < k) {
-            for (let s = 0; s < bins; s++) corr[s] += w0 * coarse[b0 + s] + w1 * coarse[b1 + s] + w2 * coarse[b2 + s] + w3 * coarse[b3 + s];
-          } else {
-            for (let s = 0; s < bins; s++) {
-              const v = corr[s] + w0 * coarse[b0 + s] + w1 * coarse[b1 + s] + w2 * coarse[b2 + s] + w3 * coarse[b3 + s];
-              if (v > best) best = v;
-            }
-          }
-        }
-        scores[2 * t + m] = best;
       }
     }
+    return best;
   }
 
   /** The full search of one template over every turn: its best turn (refined) and the best other local maximum. */
@@ -612,10 +668,7 @@ export class PatternMatcher {
     const phases = this.library.phases;
     for (let p = 0; p < phases.length; p++) {
       if (phases[p].count === 0) continue;
-      this.#coarsePass(p);
-      const scores = this.#coarseScore[p];
-      const keep = Math.min(scores.length, Math.max(24, Math.ceil(this.options.keep * scores.length)));
-      for (const k of topIndices(scores, keep)) this.#finePass(p, k >> 1, (k & 1) === 1, candidates);
+      for (const k of this.#chosen(p)) this.#finePass(p, k >> 1, (k & 1) === 1, candidates);
     }
     if (candidates.length === 0) return;
     const byScore = (a: Candidate, b: Candidate) =>

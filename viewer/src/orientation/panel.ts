@@ -156,7 +156,7 @@ export class OrientationPanel {
 
     setup.append(element('h3', {}, 'Index'));
     const settings = element('div', { class: 'toolbar' });
-    this.#resolution = element('input', { type: 'number', min: '0.25', max: '10', step: '0.25', value: '1', title: 'template grid step and in-plane step, degrees', 'data-testid': 'index-resolution' });
+    this.#resolution = element('input', { type: 'number', min: '0.25', max: '10', step: '0.25', value: '0.5', title: "the templates' grid step, degrees (the screen's grid and the in-plane step are twice it)", 'data-testid': 'index-resolution' });
     this.#where = element('select', { 'data-testid': 'index-where' });
     this.#where.append(element('option', { value: 'all' }, 'the whole scan'), element('option', { value: 'region' }, 'the region drawn on the scan'));
     settings.append(element('span', { class: 'label' }, 'step'), this.#resolution, element('span', { class: 'label' }, '°'), this.#where);
@@ -248,7 +248,7 @@ export class OrientationPanel {
     if (run?.map) {
       const r = run.region;
       state.index = r ? `${r.x0},${r.y0},${r.x1},${r.y1}` : 'all';
-      if (Number(this.#resolution.value) !== 1) state.step = this.#resolution.value;
+      if (Number(this.#resolution.value) !== 0.5) state.step = this.#resolution.value;
     }
     return { ...state, ...this.#fromLink };
   }
