@@ -55,6 +55,49 @@ describe('fundamental sector of beam directions', () => {
   });
 });
 
+describe("a library's screen", () => {
+  /** Beam direction of template t (Bunge Φ, φ2 with φ1 = 0). */
+  const direction = (angles: Float64Array, t: number) => {
+    const [P, f] = [angles[2 * t], angles[2 * t + 1]];
+    return [Math.sin(P) * Math.sin(f), Math.sin(P) * Math.cos(f), Math.cos(P)];
+  };
+  it.each([
+    ['Cu.cif', 2],
+    ['Ti-alpha.cif', 2],
+  ])('%s at %i°: every template is a child of the screen, each within the screen step of its parent under the group (and the inversion, for a mirror image)', (name, resolution) => {
+    const phase = cif(name);
+    const lib = buildLibrary([phase], { pixelSize: 0.04, radius: 40, innerRadius: 4, resolution }).phases[0];
+    const screen = lib.screen!;
+    expect(screen.count).toBeGreaterThan(lib.count / 5);
+    expect(screen.count).toBeLessThan(lib.count / 3);
+    // The screen's directions: its grid twice as coarse (its templates are not listed with angles; re-derived here).
+    const screenDirs = fundamentalDirections(phase.laueRotations, 2 * resolution);
+    expect(screenDirs.length / 3).toBe(screen.count);
+    const covered = new Set<number>();
+    for (let s = 0; s < screen.count; s++) {
+      const sd = [screenDirs[3 * s], screenDirs[3 * s + 1], screenDirs[3 * s + 2]];
+      let previous = -1;
+      for (let c = screen.childStart[s]; c < screen.childStart[s + 1]; c++) {
+        const child = screen.children[c];
+        expect(child).toBeGreaterThan(previous);
+        previous = child;
+        // A child 2t is template t plain under a plain screen template and mirrored under a mirrored one; 2t + 1 the reverse.
+        covered.add(child >> 1);
+        // Some rotation of the group (and, for a mirror image, the inversion) brings the child within the screen step.
+        const d = direction(lib.angles, child >> 1);
+        const sign = child & 1 ? -1 : 1;
+        let best = -1;
+        for (const r of phase.laueRotations) {
+          const w = [0, 1, 2].map((row) => sign * (r[3 * row] * d[0] + r[3 * row + 1] * d[1] + r[3 * row + 2] * d[2]));
+          best = Math.max(best, w[0] * sd[0] + w[1] * sd[1] + w[2] * sd[2]);
+        }
+        expect((Math.acos(Math.min(1, best)) * 180) / Math.PI).toBeLessThanOrEqual(2 * resolution + 1e-9);
+      }
+    }
+    expect(covered.size).toBe(lib.count);
+  });
+});
+
 describe('quaternions and misorientation', () => {
   it('round-trips matrices and finds symmetry-equivalent orientations 0° apart', () => {
     const g = eulerDegreesToMatrix(30, 40, 50);
@@ -217,6 +260,14 @@ describe('matching simulated patterns', () => {
       if (misorientation(maps.quaternion, matrixToQuaternion(g), lib.phases[0].symmetry, true) < 1.5) found++;
     }
     expect(found).toBe(trials.length);
+  });
+
+  it('matches with a library without a screen (as made before screens), every template scored', () => {
+    const legacy = { ...cuLibrary, phases: cuLibrary.phases.map(({ screen: _, ...p }) => p) };
+    const g = eulerDegreesToMatrix(12.5, 33.3, 71.2);
+    const maps = createIndexMaps(1, 5);
+    new PatternMatcher(legacy, size).match(render(copper, g, [64.3, 61.8]), maps, 0);
+    expect(misorientation(maps.quaternion, matrixToQuaternion(g), cuLibrary.phases[0].symmetry, true)).toBeLessThan(1.5);
   });
 
   it('sizes the library as the sector: about 1/48 of a 1.5° sphere grid for copper', () => {
