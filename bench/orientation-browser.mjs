@@ -65,7 +65,7 @@ if (!CHROMIUM || !existsSync(scan)) {
     await server.close();
   }
   const best = (xs) => Math.min(...xs);
-  console.log(`Orientation indexing of ${basename(scan)} (${phases.map((p) => basename(p)).join(', ')}, 1°, ${pixel} Å⁻¹/px) on ${availableParallelism()} cores, load average ${load.toFixed(1)} at the start;
+  console.log(`Orientation indexing of ${basename(scan)} (${phases.map((p) => basename(p)).join(', ')}, the default library: 0.5° templates screened at 1°, ${pixel} Å⁻¹/px) on ${availableParallelism()} cores, load average ${load.toFixed(1)} at the start;
 each route's own "indexed … in S s" (library and matching), the best of ${repeats}, interleaved:
 
 | route | best s | runs s | ÷ CLI |
