@@ -6,7 +6,7 @@
  * writing and IPF colours. Pure: runs in browsers. Conventions:
  * ../../shared/ORIENTATION.md.
  */
-export { buildLibrary, buildPhaseLibrary, fundamentalDirections, librarySize, libraryOptions, polarSteps, spreadPattern, templateSimulator, type LibraryOptions, type PhaseLibrary, type TemplateLibrary } from './library.js';
+export { buildLibrary, buildPhaseLibrary, fundamentalDirections, librarySize, libraryOptions, polarSteps, spreadPattern, templateSimulator, type LibraryOptions, type PhaseLibrary, type ScreenTemplates, type TemplateLibrary } from './library.js';
 export { PatternMatcher, createIndexMaps, indexMapBuffers, orientationOf, type IndexMaps, type MatchOptions } from './match.js';
 export { ProfileFitter, type ProfileFit, type ProfileFitOptions } from './profile-fit.js';
 export { indexOrientations, indexRange, placeIndexMaps, serveIndexJob, libraryOptionsFor, precessionFromNote, scanShapeOf, type IndexOptions, type IndexRunOptions, type IndexTask, type JobPool, type OrientationMap, type ScanRect } from './engine.js';

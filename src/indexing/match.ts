@@ -507,7 +507,6 @@ export class PatternMatcher {
     }
   }
 
-  /** Best coarse score over the turns of each template (plain at 2t, mirrored at 2t + 1), from its strongest spots. */
   /**
    * The templates (2·t, + 1 mirrored) of phase p for the full search. With
    * a screen: its templates scored by the coarse pass, the children of its
