@@ -11,7 +11,7 @@ import { readCifPhase, type Phase } from '../src/crystal/phase.js';
 import { PatternSimulator, renderPattern } from '../src/crystal/simulate.js';
 import { buildLibrary, fundamentalDirections, libraryOptions, librarySize, spreadPattern, templateSimulator } from '../src/indexing/library.js';
 import { createIndexMaps, orientationOf, PatternMatcher } from '../src/indexing/match.js';
-import { indexOrientations, precessionFromNote, type JobPool } from '../src/indexing/engine.js';
+import { buildLibraryOn, indexOrientations, precessionFromNote, type JobPool } from '../src/indexing/engine.js';
 import { matrixToQuaternion, misorientation, quaternionToMatrix, symmetryQuaternions } from '../src/indexing/quaternion.js';
 import { openBlockfile } from '../src/node/open.js';
 import { writeSpedDemoFile } from '../src/node/sped-demo-file.js';
@@ -292,6 +292,13 @@ describe('indexing a scan on worker threads', () => {
   afterAll(async () => {
     await pool.close();
     cleanup();
+  });
+
+  it("builds the library on the workers, in chunks, to the bit the one thread's", async () => {
+    const options = { pixelSize: 0.04, radius: 48, innerRadius: 4, resolution: 2, precession: 0.8, thickness: 35 };
+    const parallel = await buildLibraryOn(pool, [copper, titanium], options);
+    expect(parallel).toEqual(buildLibrary([copper, titanium], options));
+    expect(parallel.phases[1].screen!.children.length).toBeGreaterThan(0);
   });
 
   it('gives bit-identical maps to one thread, with progress, over a region', async () => {

@@ -13,5 +13,8 @@ serveAnalysis(
     post: (message, transfer) => scope.postMessage(message, transfer ?? []),
   },
   undefined,
-  { index: (payload, context) => import('../indexing/engine.js').then((m) => m.serveIndexJob(payload, context)) },
+  {
+    index: (payload, context) => import('../indexing/engine.js').then((m) => m.serveIndexJob(payload, context)),
+    library: (payload) => import('../indexing/engine.js').then((m) => m.serveLibraryJob(payload)),
+  },
 );

@@ -342,6 +342,84 @@ function childrenOf(screen: Float64Array, templates: Float64Array, rotations: re
   return { childStart, children: Int32Array.from(children) };
 }
 
+/** A phase as plain data (`makePhase` rebuilds it): what a library keeps, and what crosses to workers. */
+export function phaseStructure(phase: Phase): PhaseLibrary['structure'] {
+  return {
+    name: phase.name,
+    file: phase.file,
+    cell: { ...phase.cell },
+    sites: phase.sites.map((site) => ({ ...site })),
+    ops: phase.ops.map((op) => ({ r: [...op.r], t: [...op.t] })),
+    spaceGroup: { ...phase.spaceGroup },
+  };
+}
+
+/** One level of a phase's library: its templates (`own`, on the library's grid) or its screen's (twice as coarse). */
+export type LibraryLevel = 'own' | 'screen';
+
+/** The grid of a level's beam directions, and its templates' spread. */
+function levelGrid(phase: Phase, options: Required<Omit<LibraryOptions, 'spread'>> & Pick<LibraryOptions, 'spread'>, level: LibraryLevel) {
+  const spread = options.spread ?? 0;
+  const scale = level === 'own' ? 1 : 2;
+  return { directions: fundamentalDirections(phase.laueRotations, scale * options.resolution), spread: scale * spread };
+}
+
+/** The number of beam directions of a level (the chunks of a parallel build split them). */
+export function levelSize(phase: Phase, options: Required<LibraryOptions>, level: LibraryLevel): number {
+  return levelGrid(phase, options, level).directions.length / 3;
+}
+
+/**
+ * The templates of directions [from, to) of a level's grid, as one worker
+ * of a parallel build makes them: concatenated in order, the chunks give
+ * that level's arrays exactly (see `buildLibraryOn` in engine.ts).
+ */
+export function templateChunk(phase: Phase, options: Required<LibraryOptions>, level: LibraryLevel, from: number, to: number) {
+  const { directions, spread } = levelGrid(phase, options, level);
+  return templatesOf(templateSimulator(phase, options), directions.subarray(3 * from, 3 * to), polarSteps(2 * options.resolution), spread, options);
+}
+
+/** Template arrays as `templatesOf` gives them. */
+export type TemplateArrays = ReturnType<typeof templatesOf>;
+
+/** Chunks of one level concatenated in order (their `start` offsets shifted). */
+export function joinChunks(chunks: readonly TemplateArrays[]): TemplateArrays {
+  const total = (key: 'angles' | 'spotR') => chunks.reduce((n, c) => n + c[key].length, 0);
+  const out = {
+    count: chunks.reduce((n, c) => n + c.count, 0),
+    angles: new Float64Array(total('angles')),
+    start: new Int32Array(chunks.reduce((n, c) => n + c.count, 0) + 1),
+    spotR: new Uint16Array(total('spotR')),
+    spotA: new Uint16Array(total('spotR')),
+    spotW: new Float32Array(total('spotR')),
+  };
+  let t = 0, spot = 0;
+  for (const c of chunks) {
+    out.angles.set(c.angles, 2 * t);
+    for (let i = 1; i <= c.count; i++) out.start[t + i] = spot + c.start[i];
+    out.spotR.set(c.spotR, spot);
+    out.spotA.set(c.spotA, spot);
+    out.spotW.set(c.spotW, spot);
+    t += c.count;
+    spot += c.spotR.length;
+  }
+  return out;
+}
+
+/** A phase's library from its two levels' templates: the screen's children found, the phase kept as plain data. */
+export function assemblePhaseLibrary(phase: Phase, index: number, resolution: number, own: TemplateArrays, screen: TemplateArrays): PhaseLibrary {
+  const { angles: _, ...screenSpots } = screen;
+  return {
+    phase: index,
+    name: phase.name,
+    laueGroup: phase.laueGroup,
+    ...own,
+    symmetry: symmetryQuaternions(phase.laueRotations),
+    screen: { ...screenSpots, ...childrenOf(beamDirections(screen.angles), beamDirections(own.angles), phase.laueRotations, 2 * resolution) },
+    structure: phaseStructure(phase),
+  };
+}
+
 /**
  * Builds the template library of one phase (see {@link buildLibrary}):
  * `directions` (crystal frame, interleaved x, y, z) default to the
@@ -357,25 +435,8 @@ export function buildPhaseLibrary(
   const steps = polarSteps(2 * options.resolution);
   const simulator = templateSimulator(phase, options);
   const own = templatesOf(simulator, directions, steps, spread, options);
-  const coarse = 2 * options.resolution;
-  const screen = templatesOf(simulator, fundamentalDirections(phase.laueRotations, coarse), steps, 2 * spread, options);
-  const { angles: _, ...screenSpots } = screen;
-  return {
-    phase: index,
-    name: phase.name,
-    laueGroup: phase.laueGroup,
-    ...own,
-    symmetry: symmetryQuaternions(phase.laueRotations),
-    screen: { ...screenSpots, ...childrenOf(beamDirections(screen.angles), beamDirections(own.angles), phase.laueRotations, coarse) },
-    structure: {
-      name: phase.name,
-      file: phase.file,
-      cell: { ...phase.cell },
-      sites: phase.sites.map((site) => ({ ...site })),
-      ops: phase.ops.map((op) => ({ r: [...op.r], t: [...op.t] })),
-      spaceGroup: { ...phase.spaceGroup },
-    },
-  };
+  const coarse = levelGrid(phase, options, 'screen');
+  return assemblePhaseLibrary(phase, index, options.resolution, own, templatesOf(simulator, coarse.directions, steps, coarse.spread, options));
 }
 
 /** The options with their defaults filled in, checked. */
@@ -414,8 +475,13 @@ export function libraryOptions(options: LibraryOptions): Required<LibraryOptions
 export function buildLibrary(phases: readonly Phase[], options: LibraryOptions): TemplateLibrary {
   if (phases.length < 1 || phases.length > 255) throw new RangeError(`give 1 to 255 phases, got ${phases.length}`);
   const full = libraryOptions(options);
+  return libraryOf(phases.map((p, i) => buildPhaseLibrary(p, i, full)), full);
+}
+
+/** A library of phase libraries built with the options `full`. */
+export function libraryOf(phases: PhaseLibrary[], full: Required<LibraryOptions>): TemplateLibrary {
   return {
-    phases: phases.map((p, i) => buildPhaseLibrary(p, i, full)),
+    phases,
     steps: polarSteps(2 * full.resolution),
     radius: full.radius,
     innerRadius: full.innerRadius,

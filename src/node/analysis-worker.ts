@@ -11,5 +11,8 @@ serveAnalysis(
     post: (message, transfer) => port.postMessage(message, transfer ?? []),
   },
   (path) => FileSource.open(path),
-  { index: (payload, context) => import('../indexing/engine.js').then((m) => m.serveIndexJob(payload, context)) },
+  {
+    index: (payload, context) => import('../indexing/engine.js').then((m) => m.serveIndexJob(payload, context)),
+    library: (payload) => import('../indexing/engine.js').then((m) => m.serveLibraryJob(payload)),
+  },
 );

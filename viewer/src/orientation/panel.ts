@@ -440,8 +440,6 @@ export class OrientationPanel {
     this.#setBusy(true);
     this.#say(`building the templates of ${phases.map((p) => p.name).join(', ')} at ${resolution}°…`);
     this.#drawMap();
-    // Let the status paint: the library is built in this thread (as blo index builds it in its main thread).
-    await new Promise((resolve) => setTimeout(resolve, 30));
     const started = performance.now();
     try {
       const frames = (region ? region.y1 - region.y0 : ny) * nx;
