@@ -62,9 +62,9 @@ describe("a library's screen", () => {
     return [Math.sin(P) * Math.sin(f), Math.sin(P) * Math.cos(f), Math.cos(P)];
   };
   it.each([
-    ['Cu.cif', 2],
-    ['Ti-alpha.cif', 2],
-  ])('%s at %i°: every template is a child of the screen, each within the screen step of its parent under the group (and the inversion, for a mirror image)', (name, resolution) => {
+    ['Cu.cif', 0.5],
+    ['Ti-alpha.cif', 0.5],
+  ])('%s at %s°: every template is a child of the screen, each within the screen step of its parent under the group (and the inversion, for a mirror image)', (name, resolution) => {
     const phase = cif(name);
     const lib = buildLibrary([phase], { pixelSize: 0.04, radius: 40, innerRadius: 4, resolution }).phases[0];
     const screen = lib.screen!;
@@ -262,12 +262,13 @@ describe('matching simulated patterns', () => {
     expect(found).toBe(trials.length);
   });
 
-  it('matches with a library without a screen (as made before screens), every template scored', () => {
-    const legacy = { ...cuLibrary, phases: cuLibrary.phases.map(({ screen: _, ...p }) => p) };
-    const g = eulerDegreesToMatrix(12.5, 33.3, 71.2);
-    const maps = createIndexMaps(1, 5);
-    new PatternMatcher(legacy, size).match(render(copper, g, [64.3, 61.8]), maps, 0);
-    expect(misorientation(maps.quaternion, matrixToQuaternion(g), cuLibrary.phases[0].symmetry, true)).toBeLessThan(1.5);
+  it('searches a library coarser than 0.5° whole, without a screen, as before screens (and matches one made before them)', () => {
+    const one = buildLibrary([copper], { pixelSize: 0.04, radius: 40, innerRadius: 4, resolution: 1 });
+    expect(one.phases[0].screen).toBeUndefined();
+    expect(one.steps).toBe(360);
+    expect(buildLibrary([copper], { pixelSize: 0.04, radius: 40, innerRadius: 4, resolution: 0.5 }).steps).toBe(360);
+    // cuLibrary (1.5°) has no screen: the tests above match it whole.
+    expect(cuLibrary.phases[0].screen).toBeUndefined();
   });
 
   it('sizes the library as the sector: about 1/48 of a 1.5° sphere grid for copper', () => {
@@ -295,7 +296,7 @@ describe('indexing a scan on worker threads', () => {
   });
 
   it("builds the library on the workers, in chunks, to the bit the one thread's", async () => {
-    const options = { pixelSize: 0.04, radius: 48, innerRadius: 4, resolution: 2, precession: 0.8, thickness: 35 };
+    const options = { pixelSize: 0.04, radius: 32, innerRadius: 4, resolution: 0.5, precession: 0.8, thickness: 35 };
     const parallel = await buildLibraryOn(pool, [copper, titanium], options);
     expect(parallel).toEqual(buildLibrary([copper, titanium], options));
     expect(parallel.phases[1].screen!.children.length).toBeGreaterThan(0);

@@ -285,7 +285,7 @@ export function buildProgram(): Command {
     .option('--pixel-size <A>', 'reciprocal calibration, Å⁻¹ per pattern pixel (required)')
     .option('--precession <deg>', 'precession angle, degrees (default: the note\'s "Precession angle" line, else 0)')
     .option('--voltage <kV>', 'accelerating voltage, kV (default: the header\'s beam energy)')
-    .option('--resolution <deg>', "the templates' grid step, degrees (default 0.5; the screen's grid and the in-plane step are twice it)")
+    .option('--resolution <deg>', "the templates' grid step, degrees (default 0.5, screened on a grid twice as coarse; above 0.5 searched whole, as 1 was before 0.5)")
     .option('--thickness <nm>', 'crystal thickness the templates are simulated for, nm (default 30)')
     .option('--center <x,y>', 'a fixed direct-beam position, pixels (default: found in every pattern)')
     .option('--region <x0,y0,x1,y1>', 'only scan positions x0 ≤ x < x1, y0 ≤ y < y1')

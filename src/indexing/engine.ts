@@ -14,6 +14,7 @@ import type { ByteSource, SourceDescriptor } from '../sources/source.js';
 import {
   assemblePhaseLibrary,
   buildLibrary,
+  hasScreen,
   joinChunks,
   levelSize,
   libraryOf,
@@ -188,7 +189,11 @@ export async function buildLibraryOn(pool: JobPool, phases: readonly Phase[], op
     );
     return joinChunks(chunks);
   };
-  return libraryOf(await Promise.all(phases.map(async (phase, i) => assemblePhaseLibrary(phase, i, full.resolution, await level(phase, 'own'), await level(phase, 'screen')))), full);
+  const screened = hasScreen(full.resolution);
+  return libraryOf(
+    await Promise.all(phases.map(async (phase, i) => assemblePhaseLibrary(phase, i, full.resolution, await level(phase, 'own'), screened ? await level(phase, 'screen') : undefined))),
+    full,
+  );
 }
 
 /** Copies maps of frames [start, …) into the maps of the whole scan (as the partial maps of a run arrive, too). */

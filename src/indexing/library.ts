@@ -27,7 +27,8 @@ export interface LibraryOptions {
   innerRadius: number;
   /**
    * Angular step of the templates' beam-direction grid, degrees (default
-   * 0.5). The screen's grid and the in-plane search step are twice it.
+   * 0.5). Up to 0.5°, the screen's grid and the in-plane search step are
+   * twice it; coarser, there is no screen and the in-plane step is the same.
    */
   resolution?: number;
   /** Precession angle, degrees (default 1). */
@@ -97,7 +98,7 @@ export interface ScreenTemplates {
 
 export interface TemplateLibrary {
   phases: PhaseLibrary[];
-  /** Polar angle steps in a full turn (360 / (2 · resolution), a multiple of 8). */
+  /** Polar angle steps in a full turn, a multiple of 8 ({@link inPlaneSteps}: 360 / (2 · resolution) with a screen, else 360 / resolution). */
   steps: number;
   radius: number;
   innerRadius: number;
@@ -221,6 +222,20 @@ export function spreadPattern(simulator: PatternSimulator, g: Mat3, spread: numb
     f2: Float64Array.from(f2),
     intensity: Float64Array.from(sum, (v) => v / 7),
   };
+}
+
+/**
+ * Whether a library of templates `resolution` degrees apart has a screen:
+ * when the screen's grid (twice as coarse) is at most 1°. Coarser libraries
+ * are searched whole, as before screens (a 2° screen misses too much).
+ */
+export function hasScreen(resolution: number): boolean {
+  return resolution <= 0.5;
+}
+
+/** Polar steps of a library whose templates are `resolution` degrees apart: the screen's step, else the templates'. */
+export function inPlaneSteps(resolution: number): number {
+  return polarSteps(hasScreen(resolution) ? 2 * resolution : resolution);
 }
 
 /** Steps of the polar angle in a full turn for a resolution: about 360/resolution, a multiple of 8. */
@@ -376,7 +391,7 @@ export function levelSize(phase: Phase, options: Required<LibraryOptions>, level
  */
 export function templateChunk(phase: Phase, options: Required<LibraryOptions>, level: LibraryLevel, from: number, to: number) {
   const { directions, spread } = levelGrid(phase, options, level);
-  return templatesOf(templateSimulator(phase, options), directions.subarray(3 * from, 3 * to), polarSteps(2 * options.resolution), spread, options);
+  return templatesOf(templateSimulator(phase, options), directions.subarray(3 * from, 3 * to), inPlaneSteps(options.resolution), spread, options);
 }
 
 /** Template arrays as `templatesOf` gives them. */
@@ -407,23 +422,19 @@ export function joinChunks(chunks: readonly TemplateArrays[]): TemplateArrays {
 }
 
 /** A phase's library from its two levels' templates: the screen's children found, the phase kept as plain data. */
-export function assemblePhaseLibrary(phase: Phase, index: number, resolution: number, own: TemplateArrays, screen: TemplateArrays): PhaseLibrary {
-  const { angles: _, ...screenSpots } = screen;
-  return {
-    phase: index,
-    name: phase.name,
-    laueGroup: phase.laueGroup,
-    ...own,
-    symmetry: symmetryQuaternions(phase.laueRotations),
-    screen: { ...screenSpots, ...childrenOf(beamDirections(screen.angles), beamDirections(own.angles), phase.laueRotations, 2 * resolution) },
-    structure: phaseStructure(phase),
-  };
+export function assemblePhaseLibrary(phase: Phase, index: number, resolution: number, own: TemplateArrays, screen: TemplateArrays | undefined): PhaseLibrary {
+  const library: PhaseLibrary = { phase: index, name: phase.name, laueGroup: phase.laueGroup, ...own, symmetry: symmetryQuaternions(phase.laueRotations), structure: phaseStructure(phase) };
+  if (screen) {
+    const { angles: _, ...screenSpots } = screen;
+    library.screen = { ...screenSpots, ...childrenOf(beamDirections(screen.angles), beamDirections(own.angles), phase.laueRotations, 2 * resolution) };
+  }
+  return library;
 }
 
 /**
  * Builds the template library of one phase (see {@link buildLibrary}):
  * `directions` (crystal frame, interleaved x, y, z) default to the
- * fundamental sector's grid; the screen's are the grid twice as coarse.
+ * fundamental sector's grid; the screen's (see {@link hasScreen}) are the grid twice as coarse.
  */
 export function buildPhaseLibrary(
   phase: Phase,
@@ -432,11 +443,12 @@ export function buildPhaseLibrary(
   directions = fundamentalDirections(phase.laueRotations, options.resolution),
 ): PhaseLibrary {
   const spread = options.spread ?? 0;
-  const steps = polarSteps(2 * options.resolution);
+  const steps = inPlaneSteps(options.resolution);
   const simulator = templateSimulator(phase, options);
   const own = templatesOf(simulator, directions, steps, spread, options);
   const coarse = levelGrid(phase, options, 'screen');
-  return assemblePhaseLibrary(phase, index, options.resolution, own, templatesOf(simulator, coarse.directions, steps, coarse.spread, options));
+  const screen = hasScreen(options.resolution) ? templatesOf(simulator, coarse.directions, steps, coarse.spread, options) : undefined;
+  return assemblePhaseLibrary(phase, index, options.resolution, own, screen);
 }
 
 /** The options with their defaults filled in, checked. */
@@ -482,7 +494,7 @@ export function buildLibrary(phases: readonly Phase[], options: LibraryOptions):
 export function libraryOf(phases: PhaseLibrary[], full: Required<LibraryOptions>): TemplateLibrary {
   return {
     phases,
-    steps: polarSteps(2 * full.resolution),
+    steps: inPlaneSteps(full.resolution),
     radius: full.radius,
     innerRadius: full.innerRadius,
     resolution: full.resolution,

@@ -156,7 +156,7 @@ export class OrientationPanel {
 
     setup.append(element('h3', {}, 'Index'));
     const settings = element('div', { class: 'toolbar' });
-    this.#resolution = element('input', { type: 'number', min: '0.25', max: '10', step: '0.25', value: '0.5', title: "the templates' grid step, degrees (the screen's grid and the in-plane step are twice it)", 'data-testid': 'index-resolution' });
+    this.#resolution = element('input', { type: 'number', min: '0.25', max: '10', step: '0.25', value: '0.5', title: "the templates' grid step, degrees (up to 0.5°, screened on a grid twice as coarse; above, searched whole)", 'data-testid': 'index-resolution' });
     this.#where = element('select', { 'data-testid': 'index-where' });
     this.#where.append(element('option', { value: 'all' }, 'the whole scan'), element('option', { value: 'region' }, 'the region drawn on the scan'));
     settings.append(element('span', { class: 'label' }, 'step'), this.#resolution, element('span', { class: 'label' }, '°'), this.#where);
