@@ -399,14 +399,15 @@ export type TemplateArrays = ReturnType<typeof templatesOf>;
 
 /** Chunks of one level concatenated in order (their `start` offsets shifted). */
 export function joinChunks(chunks: readonly TemplateArrays[]): TemplateArrays {
-  const total = (key: 'angles' | 'spotR') => chunks.reduce((n, c) => n + c[key].length, 0);
+  const count = chunks.reduce((n, c) => n + c.count, 0);
+  const spots = chunks.reduce((n, c) => n + c.spotR.length, 0);
   const out = {
-    count: chunks.reduce((n, c) => n + c.count, 0),
-    angles: new Float64Array(total('angles')),
-    start: new Int32Array(chunks.reduce((n, c) => n + c.count, 0) + 1),
-    spotR: new Uint16Array(total('spotR')),
-    spotA: new Uint16Array(total('spotR')),
-    spotW: new Float32Array(total('spotR')),
+    count,
+    angles: new Float64Array(2 * count),
+    start: new Int32Array(count + 1),
+    spotR: new Uint16Array(spots),
+    spotA: new Uint16Array(spots),
+    spotW: new Float32Array(spots),
   };
   let t = 0, spot = 0;
   for (const c of chunks) {
@@ -446,9 +447,9 @@ export function buildPhaseLibrary(
   const steps = inPlaneSteps(options.resolution);
   const simulator = templateSimulator(phase, options);
   const own = templatesOf(simulator, directions, steps, spread, options);
+  if (!hasScreen(options.resolution)) return assemblePhaseLibrary(phase, index, options.resolution, own, undefined);
   const coarse = levelGrid(phase, options, 'screen');
-  const screen = hasScreen(options.resolution) ? templatesOf(simulator, coarse.directions, steps, coarse.spread, options) : undefined;
-  return assemblePhaseLibrary(phase, index, options.resolution, own, screen);
+  return assemblePhaseLibrary(phase, index, options.resolution, own, templatesOf(simulator, coarse.directions, steps, coarse.spread, options));
 }
 
 /** The options with their defaults filled in, checked. */
