@@ -16,6 +16,13 @@ describe('display', () => {
     expect(toIndices([0, 0.5, 1], { range: [0, 1], scale: 'log' }).indices[1]).toBe(Math.round((Math.log1p(500) / Math.log1p(1000)) * 255));
   });
 
+  it('draws a constant image in the colour map\'s middle, not black; limits that meet split below and above', () => {
+    const constant = toIndices([13, 13, NaN, 13]);
+    expect(constant.range).toEqual([13, 13]);
+    expect([...constant.indices]).toEqual([128, 128, 0, 128]);
+    expect([...toIndices([1, 2, 3], { range: [2, 2], scale: 'log' }).indices]).toEqual([0, 128, 255]);
+  });
+
   it('colour maps: 256 RGB entries, the ends of viridis as matplotlib has them', () => {
     const viridis = colormap('viridis');
     expect(viridis.length).toBe(768);

@@ -147,6 +147,13 @@ describe('worker pools', () => {
 });
 
 const browsers = sharedBrowsers();
+
+/** The scan image's pixels as drawn (RGBA). */
+const canvas = (page: TestPage) =>
+  page.evaluate(() => {
+    const c = document.querySelector('[data-testid="navigator-canvas"]') as HTMLCanvasElement;
+    return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+  });
 afterAll(() => browsers.close());
 
 describeInBrowsers('the viewer through blo view', (entry) => {
@@ -161,7 +168,7 @@ describeInBrowsers('the viewer through blo view', (entry) => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     try {
       await page.goto(server.url);
-      await expect.poll(() => page.getByTestId('pattern-label').textContent()).toBe('pattern at x 24 y 20');
+      await expect.poll(() => page.getByTestId('pattern-label').textContent(), { timeout: 20_000 }).toBe('pattern at x 24 y 20');
       await page.getByTestId('detector-disk').click();
       const box = (await page.getByTestId('pattern-overlay').boundingBox())!;
       const at = (x: number, y: number) => ({ x: box.x + ((x + 0.5) / 64) * box.width, y: box.y + ((y + 0.5) / 64) * box.height });
@@ -284,12 +291,6 @@ describeInBrowsers('the view in the URL, and aria-busy', (entry) => {
     browser = await browsers.get(entry);
   }, 60_000);
 
-  const canvas = (page: TestPage) =>
-    page.evaluate(() => {
-      const c = document.querySelector('[data-testid="navigator-canvas"]') as HTMLCanvasElement;
-      return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
-    });
-
   it('a link reopens the view for whichever file is opened, busy while it is computed', async () => {
     const server = await dist.startViewServer(file, { viewerDir: join(REPO_ROOT, 'dist', 'viewer'), workers: 2 });
     const page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
@@ -389,6 +390,9 @@ describeInBrowsers('what the audit found', (entry) => {
       expect(await page.getByTestId('navigator-note').textContent()).toBe('');
       await page.getByTestId('navigator-mode').selectOption('stored');
       await expect.poll(() => page.getByTestId('navigator-note').textContent()).toBe('The stored VBF is constant (13 everywhere).');
+      // A constant image is drawn mid-grey and said to be constant, not black beside "clip 13 – 13".
+      expect(await page.getByTestId('navigator-range').textContent()).toBe('constant: 13 everywhere');
+      expect(new Set(await canvas(page))).toEqual(new Set([128, 255]));
       // Delete removes it; so does "none".
       await page.keyboard.press('Delete');
       expect(await page.getByTestId('detector').textContent()).toBe('');

@@ -48,7 +48,7 @@ describe('ticks', () => {
 
   it('gamma ticks follow t^gamma; degenerate ranges give one tick; labels keep the step\'s decimals', () => {
     for (const t of scaleTicks(0, 1, { scale: 'gamma', gamma: 0.3 })) expect(t.at).toBeCloseTo(t.value ** 0.3, 12);
-    expect(scaleTicks(5, 5)).toEqual([{ value: 5, at: 0, label: '5' }]);
+    expect(scaleTicks(5, 5)).toEqual([{ value: 5, at: 0.5, label: '5' }]);
     expect(scaleTicks(NaN, 1)).toEqual([]);
     expect(tickLabel(0.30000000000000004, 0.1)).toBe('0.3');
     expect(tickLabel(2.5e7, 5e6)).toBe('2.5e7');

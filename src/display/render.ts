@@ -55,16 +55,25 @@ export function percentiles(values: ArrayLike<number>, ...ps: number[]): number[
 
 /**
  * Values mapped to 0–255 indices into a colour map (255 for NaN-free
- * maxima, 0 for NaN), and the value range used.
+ * maxima, 0 for NaN; 128 where the range is a single value), and the value
+ * range used.
  */
 export function toIndices(values: ArrayLike<number>, options: DisplayOptions = {}): { indices: Uint8Array; range: [number, number] } {
   const scale = options.scale ?? 'linear';
   const [pLo, pHi] = options.percentiles ?? [0.5, 99.5];
   let [lo, hi] = options.range ?? (percentiles(values, pLo, pHi) as [number, number]);
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) [lo, hi] = [0, 1];
-  const span = hi > lo ? hi - lo : 1;
-  const gamma = options.gamma ?? 0.5;
   const indices = new Uint8Array(values.length);
+  if (!(hi > lo)) {
+    // A constant image (or limits that meet): its value in the colour map's middle, not black as if empty.
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (!Number.isNaN(v)) indices[i] = v < lo ? 0 : v > hi ? 255 : 128;
+    }
+    return { indices, range: [lo, hi] };
+  }
+  const span = hi - lo;
+  const gamma = options.gamma ?? 0.5;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (Number.isNaN(v)) continue;

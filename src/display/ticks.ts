@@ -50,7 +50,8 @@ export function scaleTicks(
 ): Tick[] {
   const { scale = 'linear', gamma = 0.5, minGap = 0.15, max = 8 } = options;
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
-  if (!(hi > lo)) return [{ value: lo, at: 0, label: tickLabel(lo, Math.abs(lo) || 1) }];
+  // A single value is drawn in the colour map's middle (toIndices): its tick goes there.
+  if (!(hi > lo)) return [{ value: lo, at: 0.5, label: tickLabel(lo, Math.abs(lo) || 1) }];
   const span = hi - lo;
   const at = (v: number) => scaleFraction((v - lo) / span, scale, gamma);
   const multiples = (step: number) => {

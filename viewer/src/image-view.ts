@@ -264,7 +264,10 @@ export class ImageView {
     this.#histogram.setRange(range);
     drawColorbar(this.#colorbar, this.display, range);
     const scale = this.display.scale === 'linear' ? '' : ` (${this.display.scale === 'gamma' ? `gamma ${this.display.gamma ?? 0.5}` : this.display.scale})`;
-    this.#range.textContent = `${this.display.range ? 'limits' : 'clip'} ${format(range[0])} – ${format(range[1])}${scale}`;
+    this.#range.textContent =
+      range[0] === range[1] && !this.display.range && isConstant(image.values, range[0])
+        ? `constant: ${format(range[0])} everywhere`
+        : `${this.display.range ? 'limits' : 'clip'} ${format(range[0])} – ${format(range[1])}${scale}`;
     this.#showValue();
   }
 
@@ -329,4 +332,10 @@ export function format(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
   return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(3) : Number(v.toPrecision(4)).toString();
+}
+
+/** Whether every finite value is `value` (the percentiles meeting does not say so: outliers may lie beyond them). */
+function isConstant(values: ArrayLike<number>, value: number): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== value && Number.isFinite(values[i])) return false;
+  return true;
 }
