@@ -70,12 +70,13 @@ describe("a library's screen", () => {
     const screen = lib.screen!;
     expect(screen.count).toBeGreaterThan(lib.count / 5);
     expect(screen.count).toBeLessThan(lib.count / 3);
-    // The screen's directions: its grid twice as coarse (its templates are not listed with angles; re-derived here).
+    // The screen's directions: its grid twice as coarse, as its templates' angles say.
     const screenDirs = fundamentalDirections(phase.laueRotations, 2 * resolution);
     expect(screenDirs.length / 3).toBe(screen.count);
     const covered = new Set<number>();
     for (let s = 0; s < screen.count; s++) {
-      const sd = [screenDirs[3 * s], screenDirs[3 * s + 1], screenDirs[3 * s + 2]];
+      const sd = direction(screen.angles!, s);
+      for (let k = 0; k < 3; k++) expect(sd[k]).toBeCloseTo(screenDirs[3 * s + k], 12);
       let previous = -1;
       for (let c = screen.childStart[s]; c < screen.childStart[s + 1]; c++) {
         const child = screen.children[c];
@@ -260,6 +261,28 @@ describe('matching simulated patterns', () => {
       if (misorientation(maps.quaternion, matrixToQuaternion(g), lib.phases[0].symmetry, true) < 1.5) found++;
     }
     expect(found).toBe(trials.length);
+  });
+
+  it("scores the screen's best templates in the full search too: with every child taken away, the screen alone finds the orientations", () => {
+    const lib = buildLibrary([copper], { pixelSize, radius: 86, innerRadius: 8, resolution: 0.5, precession: 1, thickness: 40 });
+    const screen = lib.phases[0].screen!;
+    const childless = { ...lib, phases: [{ ...lib.phases[0], screen: { ...screen, childStart: new Int32Array(screen.count + 1), children: new Int32Array(0) } }] };
+    const maps = createIndexMaps(1, 5);
+    const orientations = [[30, 20, 10], [123, 41, 27], [250, 33, 5]].map(([a, b, c]) => eulerDegreesToMatrix(a, b, c));
+    const found = (library: typeof lib) => {
+      const matcher = new PatternMatcher(library, size, { fit: false });
+      return orientations.map((g) => {
+        matcher.match(render(copper, g, [64.3, 61.8]), maps, 0);
+        return maps.phase[0] === 1 && misorientation(maps.quaternion, matrixToQuaternion(g), lib.phases[0].symmetry, true) < 1.5;
+      });
+    };
+    expect(found(childless)).toEqual([true, true, true]);
+    // The screen's templates are found by their angles: without them (a library from before), nothing is left to search.
+    const { angles: _, ...anglesGone } = childless.phases[0].screen;
+    const matcher = new PatternMatcher({ ...childless, phases: [{ ...childless.phases[0], screen: anglesGone }] }, size, { fit: false });
+    const unindexed = createIndexMaps(1, 5);
+    matcher.match(render(copper, orientations[0], [64.3, 61.8]), unindexed, 0);
+    expect(unindexed.phase[0]).toBe(0);
   });
 
   it('searches a library coarser than 0.5° whole, without a screen, as before screens (and matches one made before them)', () => {

@@ -76,8 +76,9 @@ export interface PhaseLibrary {
    * Templates on a grid twice as coarse (spread twice as far), in the same
    * arrays' form, each with its children: the templates (2·t, + 1 for the
    * mirror image) whose beam direction, or its opposite, lies within the
-   * screen's grid step of its own under the Laue group. Absent in libraries
-   * made before it: matching then scores every template.
+   * screen's grid step of its own under the Laue group. Matching searches
+   * the children of the screen's best, and the screen's best themselves.
+   * Absent in libraries made before it: matching then scores every template.
    */
   screen?: ScreenTemplates;
   /** The phase as plain data (`makePhase` rebuilds it): refinement simulates near the best template. */
@@ -87,6 +88,8 @@ export interface PhaseLibrary {
 /** A phase's screen (see {@link PhaseLibrary.screen}). */
 export interface ScreenTemplates {
   count: number;
+  /** Per screen template: Bunge Φ and φ2 (radians), as {@link PhaseLibrary.angles} (absent in libraries from before the screen's own templates were searched). */
+  angles?: Float64Array;
   start: Int32Array;
   spotR: Uint16Array;
   spotA: Uint16Array;
@@ -426,8 +429,7 @@ export function joinChunks(chunks: readonly TemplateArrays[]): TemplateArrays {
 export function assemblePhaseLibrary(phase: Phase, index: number, resolution: number, own: TemplateArrays, screen: TemplateArrays | undefined): PhaseLibrary {
   const library: PhaseLibrary = { phase: index, name: phase.name, laueGroup: phase.laueGroup, ...own, symmetry: symmetryQuaternions(phase.laueRotations), structure: phaseStructure(phase) };
   if (screen) {
-    const { angles: _, ...screenSpots } = screen;
-    library.screen = { ...screenSpots, ...childrenOf(beamDirections(screen.angles), beamDirections(own.angles), phase.laueRotations, 2 * resolution) };
+    library.screen = { ...screen, ...childrenOf(beamDirections(screen.angles), beamDirections(own.angles), phase.laueRotations, 2 * resolution) };
   }
   return library;
 }
@@ -517,7 +519,7 @@ export function librarySize(library: TemplateLibrary): { templates: number; spot
     spots += p.spotR.length;
     bytes += p.angles.byteLength + p.start.byteLength + p.spotR.byteLength + p.spotA.byteLength + p.spotW.byteLength + p.symmetry.byteLength;
     const screen = p.screen;
-    if (screen) bytes += screen.start.byteLength + screen.spotR.byteLength + screen.spotA.byteLength + screen.spotW.byteLength + screen.childStart.byteLength + screen.children.byteLength;
+    if (screen) bytes += (screen.angles?.byteLength ?? 0) + screen.start.byteLength + screen.spotR.byteLength + screen.spotA.byteLength + screen.spotW.byteLength + screen.childStart.byteLength + screen.children.byteLength;
   }
   return { templates, spots, bytes };
 }

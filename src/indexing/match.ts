@@ -101,7 +101,8 @@ export function indexMapBuffers(maps: IndexMaps): ArrayBuffer[] {
  * the orientation whose beam direction is −d.
  */
 export function orientationOf(library: PhaseLibrary, t: number, mirrored: boolean, turn: number): Mat3 {
-  const g0 = eulerToMatrix(0, library.angles[2 * t], library.angles[2 * t + 1]);
+  const { angles, index } = templateAt(library, t);
+  const g0 = eulerToMatrix(0, angles[2 * index], angles[2 * index + 1]);
   if (mirrored) for (const i of [0, 2, 3, 5, 6, 8]) g0[i] = -g0[i];
   const c = cos(turn);
   const s = sin(turn);
@@ -111,6 +112,17 @@ export function orientationOf(library: PhaseLibrary, t: number, mirrored: boolea
     g0[3] * c - g0[4] * s, g0[3] * s + g0[4] * c, g0[5],
     g0[6] * c - g0[7] * s, g0[6] * s + g0[7] * c, g0[8],
   ];
+}
+
+/**
+ * Template t of a phase's library: its own templates first (0 … count − 1),
+ * then its screen's (count + s), which the full search scores too.
+ */
+export function templateAt(library: PhaseLibrary, t: number): { angles: Float64Array; start: Int32Array; spotR: Uint16Array; spotA: Uint16Array; spotW: Float32Array; index: number } {
+  const own = t < library.count;
+  const set = own ? library : library.screen;
+  if (!set?.angles) throw new RangeError(`template ${t} is past the ${library.count} templates of ${library.name}`);
+  return { angles: set.angles, start: set.start, spotR: set.spotR, spotA: set.spotA, spotW: set.spotW, index: own ? t : t - library.count };
 }
 
 /** Fraction of a screen's templates (with their mirror images) whose children the coarse pass scores. */
@@ -144,8 +156,11 @@ const SCREEN_GAP = 0.02;
 /** The screening's tilt grid, [half-width, step] in degrees (see ProfileFitter.fit): the fit's first, 2× coarser. */
 const SCREEN_STAGE = [1, 0.2] as const;
 
-/** The fit runs when the second distinct solution's correlation is within this fraction of the best's. */
-const FIT_GAP = 0.08;
+/**
+ * The fit runs when the second distinct solution's correlation is within this fraction of the best's (0.08 until
+ * 2026-11-30: a grain whose truth refined 8.6 % below a wrong solution was lost; docs/indexing-accuracy.md).
+ */
+const FIT_GAP = 0.12;
 
 
 interface Candidate {
@@ -511,9 +526,11 @@ export class PatternMatcher {
    * The templates (2·t, + 1 mirrored) of phase p for the full search. With
    * a screen: its templates scored by the coarse pass, the children of its
    * best fraction (SCREEN_KEEP) scored the same way, and the best of those
-   * kept. Without (a library from before screens): every template scored.
-   * `keep` is a fraction of the screen's templates, so the full search costs
-   * what it did on a grid that coarse.
+   * kept, with as many of the screen's own best (keys from 2·count on: see
+   * {@link templateAt}). Without a screen (a library coarser than 0.5°, or
+   * from before screens): every template scored. `keep` is a fraction of the
+   * screen's templates, so the full search costs twice what it did on a
+   * grid that coarse.
    */
   #chosen(p: number): Int32Array {
     const lib = this.library.phases[p];
@@ -550,8 +567,16 @@ export class PatternMatcher {
         scores[n++] = this.#coarseOne(lib, (key & 1) === 0 ? this.#coarseA[p] : this.#coarseM[p], key >> 1);
       }
     }
-    const best = topIndices(scores.subarray(0, n), Math.min(n, Math.max(24, Math.ceil(keep * screenScores.length))));
-    return Int32Array.from(best, (i) => keys[i]);
+    const kept = Math.max(24, Math.ceil(keep * screenScores.length));
+    const best = topIndices(scores.subarray(0, n), Math.min(n, kept));
+    if (!screen.angles) return Int32Array.from(best, (i) => keys[i]);
+    // The screen's own best too (keys past the templates'), so the full search covers what a library that coarse
+    // would: a truth between the templates can refine from one of them when its children's best refines astray.
+    const own = topIndices(screenScores, Math.min(screenScores.length, kept));
+    const out = new Int32Array(best.length + own.length);
+    best.forEach((i, j) => (out[j] = keys[i]));
+    own.forEach((k, j) => (out[best.length + j] = k + 2 * lib.count));
+    return out;
   }
 
   /** The coarse score of template t of `lib` (its spots' coarse bins in `binOf`): its strongest spots' best turn on the coarse polar image. */
@@ -601,18 +626,18 @@ export class PatternMatcher {
 
   /** The full search of one template over every turn: its best turn (refined) and the best other local maximum. */
   #finePass(p: number, t: number, mirrored: boolean, out: Candidate[]): void {
-    const lib = this.library.phases[p];
+    const set = templateAt(this.library.phases[p], t);
     const steps = this.#steps;
     const polar = this.#polar;
     const corr = this.#corr;
     corr.fill(0);
-    const { start, spotR, spotA, spotW } = lib;
+    const { start, spotR, spotA, spotW, index } = set;
     // Spots off the detector at a turn are unseen: the template's norm at each turn counts only those on it.
     const norm2 = this.#norm2;
     const visible = this.#visible;
     let always = 0;
     let partial = false;
-    for (let i = start[t]; i < start[t + 1]; i++) {
+    for (let i = start[index]; i < start[index + 1]; i++) {
       if (spotR[i] >= this.#rows) continue;
       const w = spotW[i];
       const a = mirrored ? (steps - spotA[i]) % steps : spotA[i];
@@ -728,10 +753,11 @@ export class PatternMatcher {
     // Spots of the best template where the pattern is bright.
     let found = 0;
     const turn = Math.round(best.turn);
-    for (let i = lib.start[best.template]; i < lib.start[best.template + 1]; i++) {
-      if (lib.spotR[i] >= this.#rows) continue;
-      const a = best.mirrored ? (steps - lib.spotA[i]) % steps : lib.spotA[i];
-      if (this.#polar[lib.spotR[i] * 2 * steps + ((a + turn) % steps)] > 0.15 * peak) found++;
+    const set = templateAt(lib, best.template);
+    for (let i = set.start[set.index]; i < set.start[set.index + 1]; i++) {
+      if (set.spotR[i] >= this.#rows) continue;
+      const a = best.mirrored ? (steps - set.spotA[i]) % steps : set.spotA[i];
+      if (this.#polar[set.spotR[i] * 2 * steps + ((a + turn) % steps)] > 0.15 * peak) found++;
     }
     maps.spots[index] = found;
     // The best solutions.
