@@ -128,6 +128,9 @@ export function templateAt(library: PhaseLibrary, t: number): { angles: Float64A
 /** Fraction of a screen's templates (with their mirror images) whose children the coarse pass scores. */
 const SCREEN_KEEP = 0.05;
 
+/** The full search scores 1/SCREEN_OWN as many of the screen's own best templates as of their children. */
+const SCREEN_OWN = 4;
+
 /** Spots per template in the coarse pass: the strongest. */
 const COARSE_SPOTS = 8;
 
@@ -526,11 +529,11 @@ export class PatternMatcher {
    * The templates (2·t, + 1 mirrored) of phase p for the full search. With
    * a screen: its templates scored by the coarse pass, the children of its
    * best fraction (SCREEN_KEEP) scored the same way, and the best of those
-   * kept, with as many of the screen's own best (keys from 2·count on: see
-   * {@link templateAt}). Without a screen (a library coarser than 0.5°, or
+   * kept, with a quarter as many of the screen's own best (keys from 2·count
+   * on: see {@link templateAt}). Without a screen (a library coarser than 0.5°, or
    * from before screens): every template scored. `keep` is a fraction of the
-   * screen's templates, so the full search costs twice what it did on a
-   * grid that coarse.
+   * screen's templates, so the full search costs what it did on a grid that
+   * coarse, and a quarter more.
    */
   #chosen(p: number): Int32Array {
     const lib = this.library.phases[p];
@@ -570,9 +573,10 @@ export class PatternMatcher {
     const kept = Math.max(24, Math.ceil(keep * screenScores.length));
     const best = topIndices(scores.subarray(0, n), Math.min(n, kept));
     if (!screen.angles) return Int32Array.from(best, (i) => keys[i]);
-    // The screen's own best too (keys past the templates'), so the full search covers what a library that coarse
-    // would: a truth between the templates can refine from one of them when its children's best refines astray.
-    const own = topIndices(screenScores, Math.min(screenScores.length, kept));
+    // The screen's own best too (keys past the templates'): a truth between the templates can refine from one of them
+    // when its children's best refines astray. A quarter as many as the children found what as many did
+    // (docs/indexing-accuracy.md).
+    const own = topIndices(screenScores, Math.min(screenScores.length, Math.ceil(kept / SCREEN_OWN)));
     const out = new Int32Array(best.length + own.length);
     best.forEach((i, j) => (out[j] = keys[i]));
     own.forEach((k, j) => (out[best.length + j] = k + 2 * lib.count));
