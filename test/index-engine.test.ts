@@ -285,6 +285,25 @@ describe('matching simulated patterns', () => {
     expect(unindexed.phase[0]).toBe(0);
   });
 
+  it("matches a position again with its neighbours' solutions, only where one of them correlates better", () => {
+    const matcher = new PatternMatcher(cuLibrary, size, { fit: false });
+    const g = eulerDegreesToMatrix(47, 28, 13);
+    const pattern = render(copper, g, [64.3, 61.8]);
+    const maps = createIndexMaps(1, 5);
+    matcher.match(pattern, maps, 0);
+    const first = misorientation(maps.quaternion, matrixToQuaternion(g), cuLibrary.phases[0].symmetry, true);
+    // A wrong solution planted where the search put its answer: a neighbour's solution, near the truth, replaces it.
+    const wrong = eulerDegreesToMatrix(60, 35, 20);
+    maps.quaternion.set(matrixToQuaternion(wrong));
+    maps.correlation[0] = matcher.correlationAt(0, wrong);
+    expect(matcher.rematch(pattern, maps, 0, [{ phase: 0, g: eulerDegreesToMatrix(47.3, 28.2, 13) }])).toBe(true);
+    expect(misorientation(maps.quaternion, matrixToQuaternion(g), cuLibrary.phases[0].symmetry, true)).toBeLessThan(Math.max(first, 0.5) + 1e-9);
+    // A neighbour's solution that correlates worse than the one held changes nothing.
+    const held = Float64Array.from(maps.quaternion);
+    expect(matcher.rematch(pattern, maps, 0, [{ phase: 0, g: wrong }])).toBe(false);
+    expect(maps.quaternion).toEqual(held);
+  });
+
   it('searches a library coarser than 0.5° whole, without a screen, as before screens (and matches one made before them)', () => {
     const one = buildLibrary([copper], { pixelSize: 0.04, radius: 40, innerRadius: 4, resolution: 1 });
     expect(one.phases[0].screen).toBeUndefined();
@@ -330,9 +349,13 @@ describe('indexing a scan on worker threads', () => {
     const options = { pixelSize: 0.04, resolution: 3, region: { x0: 1, y0: 1, x1: 6, y1: 5 } };
     const single = await indexOrientations(bf, [copper], options);
     const progress: number[] = [];
-    const parallel = await indexOrientations(bf, [copper], options, { pool, blockFrames: 3, onProgress: (p) => progress.push(p.frames) });
+    const totals = new Set<number>();
+    const parallel = await indexOrientations(bf, [copper], options, { pool, blockFrames: 3, onProgress: (p) => (progress.push(p.frames), totals.add(p.totalFrames)) });
     await bf.close();
-    expect(progress.at(-1)).toBe(4 * 7);
+    // The region's rows, twice: the second pass (neighbours' solutions) reads them again.
+    expect(progress.at(-1)).toBe(2 * 4 * 7);
+    expect([...totals]).toEqual([2 * 4 * 7]);
+    expect(progress.every((f, i) => i === 0 || f >= progress[i - 1])).toBe(true);
     for (const key of ['phase', 'euler', 'quaternion', 'correlation', 'reliability', 'phaseReliability', 'spots', 'center'] as const) {
       expect(parallel[key]).toEqual(single[key]);
     }

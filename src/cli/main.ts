@@ -292,6 +292,7 @@ export function buildProgram(): Command {
     .option('--solutions <n>', 'solutions kept per pattern (default 5)')
     .option('--spot-width <px>', 'Gaussian σ of the spots for the profile fit that decides near-ties, pixels (default pattern size / 80)')
     .option('--no-fit', 'skip that profile fit: faster, less accurate where patterns show little more than a row of spots')
+    .option('--no-neighbours', "skip the second pass that tries each position's neighbours' orientations where they differ from its own: faster, loses grains whose weak patterns the search misses")
     .option('--ipf <axis>', 'for .png: the sample direction of the IPF map, x, y or z (default z, the beam)')
     .option('-o, --output <file>', 'OUT.ctf, OUT.ang, OUT.npy ([NY, NX, 10]: phase, φ1, Φ, φ2, correlation, reliability, phase reliability, spots, centre x, y) or OUT.png; repeatable (RESULTS.zarr, alone, with --part or --slurm)', collect)
     .option('--workers <n>', 'worker threads (default: one per core; 0 or 1 runs in this thread)')

@@ -27,7 +27,8 @@ import {
   type TemplateArrays,
   type TemplateLibrary,
 } from './library.js';
-import { createIndexMaps, indexMapBuffers, PatternMatcher, type IndexMaps, type MatchOptions } from './match.js';
+import { createIndexMaps, indexMapBuffers, PatternMatcher, type IndexMaps, type MatchOptions, type Seed } from './match.js';
+import { misorientation, quaternionToMatrix } from './quaternion.js';
 
 /** Scan positions x0 ≤ x < x1, y0 ≤ y < y1 (x the scan column). */
 export interface ScanRect {
@@ -50,6 +51,12 @@ export interface IndexOptions extends Omit<LibraryOptions, 'radius' | 'innerRadi
   region?: ScanRect;
   /** A library built before (with {@link buildLibrary}) instead of building one from the options. */
   library?: TemplateLibrary;
+  /**
+   * A second pass (default true): each position whose neighbours' solutions
+   * differ from its own is matched again with theirs among its candidates,
+   * when one of them correlates better there (see `PatternMatcher.rematch`).
+   */
+  neighbours?: boolean;
 }
 
 /** A pool that runs jobs in workers: the analysis `WorkerPool` (its workers serve "index" jobs). */
@@ -92,6 +99,89 @@ export interface IndexTask {
   start: number;
   end: number;
   blockFrames: number;
+  /** The second pass: the first pass's maps of [start, end) and the neighbours' solutions to try there. */
+  revisit?: { prior: IndexMaps; seeds: NeighbourSeeds };
+}
+
+/**
+ * Per position of frames [start, start + offsets.length − 1): its seeds k in
+ * offsets[i − start] … offsets[i − start + 1] − 1, phase (0-based) and
+ * quaternion (4 per seed). Plain arrays: they cross to workers.
+ */
+export interface NeighbourSeeds {
+  offsets: Int32Array;
+  phase: Uint8Array;
+  quaternion: Float64Array;
+}
+
+/** Solutions closer than this (degrees, the half turn about the beam allowed) are the same seed. */
+const SEED_APART = 2;
+
+/**
+ * The seeds of frames [start, end): the distinct solutions of each position's
+ * eight neighbours in the region that differ from its own (another phase, or
+ * more than SEED_APART), in neighbour order.
+ */
+export function neighbourSeeds(maps: IndexMaps, library: TemplateLibrary, nx: number, region: ScanRect, start: number, end: number): NeighbourSeeds {
+  const offsets = new Int32Array(end - start + 1);
+  const phase: number[] = [];
+  const quaternion: number[] = [];
+  const q = (i: number) => maps.quaternion.subarray(4 * i, 4 * i + 4);
+  for (let i = start; i < end; i++) {
+    const x = i % nx;
+    const y = Math.floor(i / nx);
+    const first = phase.length;
+    if (maps.phase[i] > 0 && x >= region.x0 && x < region.x1 && y >= region.y0 && y < region.y1) {
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const [X, Y] = [x + dx, y + dy];
+          if ((dx === 0 && dy === 0) || X < region.x0 || X >= region.x1 || Y < region.y0 || Y >= region.y1) continue;
+          const j = Y * nx + X;
+          const p = maps.phase[j];
+          if (p === 0) continue;
+          const symmetry = library.phases[p - 1].symmetry;
+          if (p === maps.phase[i] && misorientation(q(j), q(i), symmetry, true) <= SEED_APART) continue;
+          let known = false;
+          for (let k = first; k < phase.length && !known; k++) known = phase[k] === p - 1 && misorientation(q(j), quaternion.slice(4 * k, 4 * k + 4), symmetry, true) <= SEED_APART;
+          if (known) continue;
+          phase.push(p - 1);
+          quaternion.push(...q(j));
+        }
+      }
+    }
+    offsets[i - start + 1] = phase.length;
+  }
+  return { offsets, phase: Uint8Array.from(phase), quaternion: Float64Array.from(quaternion) };
+}
+
+/** Seeds of frames [from, to) out of seeds of frames from `start` on. */
+function seedsBetween(seeds: NeighbourSeeds, start: number, from: number, to: number): NeighbourSeeds {
+  const a = seeds.offsets[from - start];
+  const b = seeds.offsets[to - start];
+  return {
+    offsets: seeds.offsets.slice(from - start, to - start + 1).map((o) => o - a),
+    phase: seeds.phase.slice(a, b),
+    quaternion: seeds.quaternion.slice(4 * a, 4 * b),
+  };
+}
+
+/** Maps of positions [from, to) of `maps` (a copy). */
+function sliceIndexMaps(maps: IndexMaps, from: number, to: number): IndexMaps {
+  const k = maps.solutionsPerPosition;
+  const s = maps.solutions;
+  return {
+    count: to - from,
+    solutionsPerPosition: k,
+    phase: maps.phase.slice(from, to),
+    euler: maps.euler.slice(3 * from, 3 * to),
+    quaternion: maps.quaternion.slice(4 * from, 4 * to),
+    correlation: maps.correlation.slice(from, to),
+    reliability: maps.reliability.slice(from, to),
+    phaseReliability: maps.phaseReliability.slice(from, to),
+    spots: maps.spots.slice(from, to),
+    center: maps.center.slice(2 * from, 2 * to),
+    solutions: { phase: s.phase.slice(k * from, k * to), quaternion: s.quaternion.slice(4 * k * from, 4 * k * to), correlation: s.correlation.slice(k * from, k * to) },
+  };
 }
 
 /** The precession angle an ASTAR note states ("Precession angle : 0.6"), degrees, if any. */
@@ -117,10 +207,11 @@ export async function indexRange(
   start: number,
   end: number,
   maps: IndexMaps,
-  options: { signal?: AbortSignal; blockFrames?: number; onFrames?: (frames: number) => void } = {},
+  options: { signal?: AbortSignal; blockFrames?: number; onFrames?: (frames: number) => void; seeds?: NeighbourSeeds } = {},
 ): Promise<void> {
   const [, nx] = scanShapeOf(blockfile);
   const pixels = blockfile.geometry.pixelsPerFrame;
+  const seeds = options.seeds;
   let done = 0;
   for await (const block of blockfile.blocks({ start, end, blockFrames: options.blockFrames ?? 64, signal: options.signal })) {
     for (let i = 0; i < block.count; i++) {
@@ -128,7 +219,16 @@ export async function indexRange(
       const x = index % nx;
       const y = Math.floor(index / nx);
       if (x < region.x0 || x >= region.x1 || y < region.y0 || y >= region.y1) continue;
-      matcher.match(block.data.subarray(i * pixels, (i + 1) * pixels), maps, index - start);
+      const frame = block.data.subarray(i * pixels, (i + 1) * pixels);
+      if (!seeds) {
+        matcher.match(frame, maps, index - start);
+        continue;
+      }
+      const [a, b] = [seeds.offsets[index - start], seeds.offsets[index - start + 1]];
+      if (a === b) continue;
+      const list: Seed[] = [];
+      for (let k = a; k < b; k++) list.push({ phase: seeds.phase[k], g: quaternionToMatrix(Array.from(seeds.quaternion.subarray(4 * k, 4 * k + 4))) });
+      matcher.rematch(frame, maps, index - start, list);
     }
     done += block.count;
     options.onFrames?.(done);
@@ -146,8 +246,13 @@ export async function serveIndexJob(
   try {
     const blockfile = await Blockfile.open(source, task.geometry);
     const matcher = new PatternMatcher(task.library, blockfile.geometry.sigShape[1], task.match);
-    const maps = createIndexMaps(task.end - task.start, matcher.options.solutions);
-    await indexRange(blockfile, matcher, task.region, task.start, task.end, maps, { signal: context.signal, blockFrames: task.blockFrames, onFrames: context.onFrames });
+    const maps = task.revisit?.prior ?? createIndexMaps(task.end - task.start, matcher.options.solutions);
+    await indexRange(blockfile, matcher, task.region, task.start, task.end, maps, {
+      signal: context.signal,
+      blockFrames: task.blockFrames,
+      onFrames: context.onFrames,
+      seeds: task.revisit?.seeds,
+    });
     return { result: maps, transfer: indexMapBuffers(maps) };
   } finally {
     await source.close().catch(() => undefined);
@@ -293,14 +398,19 @@ export async function indexOrientations(blockfile: Blockfile, phases: readonly P
   // Frames of the rows the region covers.
   const start = region.y0 * nx;
   const end = region.y1 * nx;
-  const report = (frames: number) => run.onProgress?.({ frames, totalFrames: end - start });
+  const neighbours = options.neighbours ?? true;
+  // Both passes read every frame of the range: progress counts the second pass on from the first's end.
+  const totalFrames = (neighbours ? 2 : 1) * (end - start);
   const blockFrames = run.blockFrames ?? 64;
   const descriptor = blockfile.source.descriptor;
-  if (!pool || !descriptor) {
-    const part = createIndexMaps(end - start, matcher.options.solutions);
-    await indexRange(blockfile, matcher, region, start, end, part, { signal: run.signal, blockFrames, onFrames: report });
-    placeIndexMaps(maps, part, start);
-  } else {
+  const pass = async (offset: number, seeds?: NeighbourSeeds): Promise<void> => {
+    const report = (frames: number) => run.onProgress?.({ frames: offset + frames, totalFrames });
+    if (!pool || !descriptor) {
+      const part = seeds ? sliceIndexMaps(maps, start, end) : createIndexMaps(end - start, matcher.options.solutions);
+      await indexRange(blockfile, matcher, region, start, end, part, { signal: run.signal, blockFrames, onFrames: report, seeds });
+      placeIndexMaps(maps, part, start);
+      return;
+    }
     run.signal?.throwIfAborted();
     const { navShape, sigShape, syncOffset } = blockfile.geometry;
     const geometry = { navShape: [...navShape], sigShape: [...sigShape], syncOffset, strict: blockfile.strict };
@@ -312,9 +422,11 @@ export async function indexOrientations(blockfile: Blockfile, phases: readonly P
     run.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const parts = await Promise.all(
-        ranges.map(([a, b], i) =>
-          pool
-            .runJob<IndexMaps>('index', { source: descriptor!, geometry, library, match, region, start: a, end: b, blockFrames } satisfies IndexTask, (frames) => {
+        ranges.map(([a, b], i) => {
+          const task: IndexTask = { source: descriptor, geometry, library, match, region, start: a, end: b, blockFrames };
+          if (seeds) task.revisit = { prior: sliceIndexMaps(maps, a, b), seeds: seedsBetween(seeds, start, a, b) };
+          return pool
+            .runJob<IndexMaps>('index', task, (frames) => {
               done += frames - doneByTask[i];
               doneByTask[i] = frames;
               report(done);
@@ -326,14 +438,16 @@ export async function indexOrientations(blockfile: Blockfile, phases: readonly P
             .catch((error: unknown) => {
               abort.abort(error); // one failure stops the others
               throw error;
-            }),
-        ),
+            });
+        }),
       );
       parts.forEach((part, i) => placeIndexMaps(maps, part, ranges[i][0]));
     } finally {
       run.signal?.removeEventListener('abort', onAbort);
     }
-  }
+  };
+  await pass(0);
+  if (neighbours) await pass(end - start, neighbourSeeds(maps, library, nx, region, start, end));
   return {
     ...maps,
     scanShape: [ny, nx],

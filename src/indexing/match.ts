@@ -175,6 +175,14 @@ interface Candidate {
   score: number;
   /** The orientation once refined off the grid. */
   refined?: Mat3;
+  /** A seed's orientation (template < 0: no template). */
+  seed?: Mat3;
+}
+
+/** An orientation to try at a position (a neighbour's solution): phase index into the library, and G. */
+export interface Seed {
+  phase: number;
+  g: Mat3;
 }
 
 /**
@@ -684,13 +692,30 @@ export class PatternMatcher {
    * unindexed (phase 0).
    */
   match(frame: ArrayLike<number>, maps: IndexMaps, index: number): void {
+    this.#match(frame, maps, index, []);
+  }
+
+  /**
+   * Matches the pattern again with `seeds` (orientations of phase indices,
+   * its neighbours' solutions) among the candidates, but only when one of
+   * them correlates better than the solution `maps` holds at `index`: a
+   * grain's pattern that the template search missed, found at a
+   * neighbour. Returns whether it matched again.
+   */
+  rematch(frame: ArrayLike<number>, maps: IndexMaps, index: number, seeds: readonly Seed[]): boolean {
+    return this.#match(frame, maps, index, seeds);
+  }
+
+  #match(frame: ArrayLike<number>, maps: IndexMaps, index: number, seeds: readonly Seed[]): boolean {
     const [cx, cy] = this.options.center ?? this.findCenter(frame);
-    maps.center[2 * index] = cx;
-    maps.center[2 * index + 1] = cy;
     const { norm, peak } = this.#transform(this.#smooth(frame), cx, cy);
     this.#norm = norm;
     this.#center = [cx, cy];
-    if (!(norm > 0)) return;
+    const seedScores = seeds.map(({ phase, g }) => this.#scoreAt(phase, g));
+    if (seeds.length > 0 && !seedScores.some((score) => score / norm > maps.correlation[index])) return false;
+    maps.center[2 * index] = cx;
+    maps.center[2 * index + 1] = cy;
+    if (!(norm > 0)) return true;
     this.#coarsen();
     const candidates: Candidate[] = [];
     const phases = this.library.phases;
@@ -698,13 +723,14 @@ export class PatternMatcher {
       if (phases[p].count === 0) continue;
       for (const k of this.#chosen(p)) this.#finePass(p, k >> 1, (k & 1) === 1, candidates);
     }
-    if (candidates.length === 0) return;
+    seeds.forEach(({ phase, g }, k) => candidates.push({ phase, template: -1 - k, mirrored: false, turn: 0, score: seedScores[k], seed: g }));
+    if (candidates.length === 0) return true;
     const byScore = (a: Candidate, b: Candidate) =>
       b.score - a.score || a.phase - b.phase || a.template - b.template || Number(a.mirrored) - Number(b.mirrored) || a.turn - b.turn;
     candidates.sort(byScore);
     const steps = this.#steps;
     const toRadians = (turn: number) => (2 * Math.PI * turn) / steps;
-    const gridOrientation = (c: Candidate) => orientationOf(phases[c.phase], c.template, c.mirrored, toRadians(c.turn));
+    const gridOrientation = (c: Candidate) => c.seed ?? orientationOf(phases[c.phase], c.template, c.mirrored, toRadians(c.turn));
     if (this.options.refine > 0) {
       // The best few distinct solutions per phase: neighbouring templates of one peak refine to the same place, and a
       // peak the grid met off its top may lie below several of them.
@@ -757,11 +783,15 @@ export class PatternMatcher {
     // Spots of the best template where the pattern is bright.
     let found = 0;
     const turn = Math.round(best.turn);
-    const set = templateAt(lib, best.template);
-    for (let i = set.start[set.index]; i < set.start[set.index + 1]; i++) {
-      if (set.spotR[i] >= this.#rows) continue;
-      const a = best.mirrored ? (steps - set.spotA[i]) % steps : set.spotA[i];
-      if (this.#polar[set.spotR[i] * 2 * steps + ((a + turn) % steps)] > 0.15 * peak) found++;
+    if (best.template >= 0) {
+      const set = templateAt(lib, best.template);
+      for (let i = set.start[set.index]; i < set.start[set.index + 1]; i++) {
+        if (set.spotR[i] >= this.#rows) continue;
+        const a = best.mirrored ? (steps - set.spotA[i]) % steps : set.spotA[i];
+        if (this.#polar[set.spotR[i] * 2 * steps + ((a + turn) % steps)] > 0.15 * peak) found++;
+      }
+    } else {
+      found = this.#spotsFound(best.phase, g, peak);
     }
     maps.spots[index] = found;
     // The best solutions.
@@ -773,6 +803,32 @@ export class PatternMatcher {
       maps.solutions.quaternion.set(i === 0 ? q : quaternionOf(c), 4 * j);
       maps.solutions.correlation[j] = c.score / norm;
     }
+    return true;
+  }
+
+  /** Spots of orientation g of phase p (the strongest, as a template keeps them) where the polar image is above 0.15 of its peak. */
+  #spotsFound(p: number, g: Mat3, peak: number): number {
+    const sim = this.#simulator(p);
+    const pattern = sim.simulate(g);
+    const half = sim.center[0];
+    const steps = this.#steps;
+    const order: number[] = [];
+    for (let i = 0; i < pattern.count; i++) {
+      const r = Math.hypot(pattern.x[i] - half, pattern.y[i] - half);
+      if (r >= this.library.innerRadius && r <= this.library.radius && pattern.intensity[i] > 0) order.push(i);
+    }
+    order.sort((a, b) => pattern.intensity[b] - pattern.intensity[a] || a - b);
+    let found = 0;
+    for (const i of order.slice(0, this.library.maxSpots)) {
+      const dx = pattern.x[i] - half;
+      const dy = pattern.y[i] - half;
+      const r = Math.round(Math.sqrt(dx * dx + dy * dy));
+      if (r >= this.#rows) continue;
+      let a = Math.round((atan2(dy, dx) / (2 * Math.PI)) * steps) % steps;
+      if (a < 0) a += steps;
+      if (this.#polar[r * 2 * steps + a] > 0.15 * peak) found++;
+    }
+    return found;
   }
 
   /**

@@ -40,7 +40,8 @@ export function matrixToQuaternion(m: Mat3 | Float64Array | readonly number[]): 
     y = (m12 + m21) / s;
     z = s / 4;
   }
-  const n = Math.hypot(w, x, y, z) * (w < 0 ? -1 : 1);
+  // Not Math.hypot: engines round it differently, and quaternions seed the matching (the same bits in every browser).
+  const n = Math.sqrt(w * w + x * x + y * y + z * z) * (w < 0 ? -1 : 1);
   return [w / n, x / n, y / n, z / n];
 }
 

@@ -34,6 +34,7 @@ export interface IndexFlags {
   solutions?: string;
   spotWidth?: string;
   fit?: boolean;
+  neighbours?: boolean;
   ipf?: string;
   workers?: string;
   output?: string[];
@@ -164,6 +165,7 @@ function indexSettings(flags: IndexFlags) {
     ...(thickness !== undefined && { thickness }),
     ...(solutions !== undefined && { solutions }),
     ...(flags.fit === false && { fit: false as const }),
+    ...(flags.neighbours === false && { neighbours: false }),
     ...(spotSigma !== undefined && { fit: { spotSigma } }),
     ...(center && { center }),
     ...(region && { region }),
