@@ -296,9 +296,11 @@ describe('matching simulated patterns', () => {
     const wrong = eulerDegreesToMatrix(60, 35, 20);
     maps.quaternion.set(matrixToQuaternion(wrong));
     maps.correlation[0] = matcher.correlationAt(0, wrong);
+    maps.solutions.correlation.fill(0);
+    maps.solutions.correlation[0] = maps.correlation[0];
     expect(matcher.rematch(pattern, maps, 0, [{ phase: 0, g: eulerDegreesToMatrix(47.3, 28.2, 13) }])).toBe(true);
     expect(misorientation(maps.quaternion, matrixToQuaternion(g), cuLibrary.phases[0].symmetry, true)).toBeLessThan(Math.max(first, 0.5) + 1e-9);
-    // A neighbour's solution that correlates worse than the one held changes nothing.
+    // A neighbour's solution that correlates worse than those the search found changes nothing.
     const held = Float64Array.from(maps.quaternion);
     expect(matcher.rematch(pattern, maps, 0, [{ phase: 0, g: wrong }])).toBe(false);
     expect(maps.quaternion).toEqual(held);
@@ -365,6 +367,20 @@ describe('indexing a scan on worker threads', () => {
     for (let y = 0; y < 5; y++) {
       for (let x = 0; x < 7; x++) expect(single.phase[y * 7 + x]).toBe(x >= 1 && x < 6 && y >= 1 ? 1 : 0);
     }
+  });
+
+  it('a band of rows, its neighbouring rows seeding the second pass, gives what the whole scan gives there', async () => {
+    const bf = await openBlockfile(path);
+    const options = { pixelSize: 0.04, resolution: 3 };
+    const whole = await indexOrientations(bf, [copper], options);
+    const band = await indexOrientations(bf, [copper], { ...options, region: { x0: 0, y0: 2, x1: 7, y1: 4 }, seedRegion: { x0: 0, y0: 1, x1: 7, y1: 5 } }, { pool });
+    const rows = (a: Float64Array | Uint8Array, per: number, y0: number, y1: number) => Array.from(a.subarray(y0 * 7 * per, y1 * 7 * per));
+    expect(rows(band.quaternion, 4, 2, 4)).toEqual(rows(whole.quaternion, 4, 2, 4));
+    expect(rows(band.phase, 1, 2, 4)).toEqual(rows(whole.phase, 1, 2, 4));
+    // The seed rows stay out of the maps.
+    expect([...band.phase.subarray(0, 14), ...band.phase.subarray(28)].every((p) => p === 0)).toBe(true);
+    await expect(indexOrientations(bf, [copper], { ...options, region: { x0: 0, y0: 2, x1: 7, y1: 4 }, seedRegion: { x0: 0, y0: 3, x1: 7, y1: 5 } })).rejects.toThrow(/must hold the region/);
+    await bf.close();
   });
 
   it('stops when cancelled', async () => {

@@ -57,6 +57,13 @@ export interface IndexOptions extends Omit<LibraryOptions, 'radius' | 'innerRadi
    * when one of them correlates better there (see `PatternMatcher.rematch`).
    */
   neighbours?: boolean;
+  /**
+   * A rectangle holding `region` whose positions' first-pass solutions seed
+   * the second pass at the region's edge (they are matched, then left out of
+   * the maps): a task indexing a band of rows gives what a whole run gives
+   * there. Default: the region.
+   */
+  seedRegion?: ScanRect;
 }
 
 /** A pool that runs jobs in workers: the analysis `WorkerPool` (its workers serve "index" jobs). */
@@ -118,11 +125,11 @@ export interface NeighbourSeeds {
 const SEED_APART = 2;
 
 /**
- * The seeds of frames [start, end): the distinct solutions of each position's
- * eight neighbours in the region that differ from its own (another phase, or
- * more than SEED_APART), in neighbour order.
+ * The seeds of frames [start, end): for each position of the region, the
+ * distinct solutions of its eight neighbours within `bounds` that differ
+ * from its own (another phase, or more than SEED_APART), in neighbour order.
  */
-export function neighbourSeeds(maps: IndexMaps, library: TemplateLibrary, nx: number, region: ScanRect, start: number, end: number): NeighbourSeeds {
+export function neighbourSeeds(maps: IndexMaps, library: TemplateLibrary, nx: number, region: ScanRect, start: number, end: number, bounds: ScanRect = region): NeighbourSeeds {
   const offsets = new Int32Array(end - start + 1);
   const phase: number[] = [];
   const quaternion: number[] = [];
@@ -135,7 +142,7 @@ export function neighbourSeeds(maps: IndexMaps, library: TemplateLibrary, nx: nu
       for (let dy = -1; dy <= 1; dy++) {
         for (let dx = -1; dx <= 1; dx++) {
           const [X, Y] = [x + dx, y + dy];
-          if ((dx === 0 && dy === 0) || X < region.x0 || X >= region.x1 || Y < region.y0 || Y >= region.y1) continue;
+          if ((dx === 0 && dy === 0) || X < bounds.x0 || X >= bounds.x1 || Y < bounds.y0 || Y >= bounds.y1) continue;
           const j = Y * nx + X;
           const p = maps.phase[j];
           if (p === 0) continue;
@@ -393,17 +400,22 @@ export async function indexOrientations(blockfile: Blockfile, phases: readonly P
     // The profile fit leaves out saturated pixels: those at the file's largest value.
     fit: options.fit === false ? false : { saturation: blockfile.dtype === 'uint16' ? 65535 : 255, ...options.fit },
   };
+  const neighbours = options.neighbours ?? true;
+  const seedRegion = neighbours ? (options.seedRegion ?? region) : region;
+  if (!(seedRegion.x0 <= region.x0 && seedRegion.y0 <= region.y0 && seedRegion.x1 >= region.x1 && seedRegion.y1 >= region.y1 && seedRegion.x0 >= 0 && seedRegion.y0 >= 0 && seedRegion.x1 <= nx && seedRegion.y1 <= ny)) {
+    throw new RangeError(`seedRegion ${seedRegion.x0},${seedRegion.y0},${seedRegion.x1},${seedRegion.y1} must hold the region and lie inside the ${nx} × ${ny} scan`);
+  }
   const matcher = new PatternMatcher(library, blockfile.geometry.sigShape[1], match);
   const maps = createIndexMaps(total, matcher.options.solutions);
-  // Frames of the rows the region covers.
-  const start = region.y0 * nx;
-  const end = region.y1 * nx;
-  const neighbours = options.neighbours ?? true;
-  // Both passes read every frame of the range: progress counts the second pass on from the first's end.
-  const totalFrames = (neighbours ? 2 : 1) * (end - start);
   const blockFrames = run.blockFrames ?? 64;
   const descriptor = blockfile.source.descriptor;
-  const pass = async (offset: number, seeds?: NeighbourSeeds): Promise<void> => {
+  // Progress counts the second pass on from the first's end.
+  const [firstStart, firstEnd] = [seedRegion.y0 * nx, seedRegion.y1 * nx];
+  const totalFrames = firstEnd - firstStart + (neighbours ? (region.y1 - region.y0) * nx : 0);
+  /** Frames [start, end) of `within`'s rows, matched (or, with seeds, matched again where a seed wins). */
+  const pass = async (within: ScanRect, offset: number, seeds?: NeighbourSeeds): Promise<void> => {
+    const [start, end] = [within.y0 * nx, within.y1 * nx];
+    const region = within;
     const report = (frames: number) => run.onProgress?.({ frames: offset + frames, totalFrames });
     if (!pool || !descriptor) {
       const part = seeds ? sliceIndexMaps(maps, start, end) : createIndexMaps(end - start, matcher.options.solutions);
@@ -446,8 +458,17 @@ export async function indexOrientations(blockfile: Blockfile, phases: readonly P
       run.signal?.removeEventListener('abort', onAbort);
     }
   };
-  await pass(0);
-  if (neighbours) await pass(end - start, neighbourSeeds(maps, library, nx, region, start, end));
+  await pass(seedRegion, 0);
+  if (neighbours) {
+    const [start, end] = [region.y0 * nx, region.y1 * nx];
+    await pass(region, firstEnd - firstStart, neighbourSeeds(maps, library, nx, region, start, end, seedRegion));
+    // The seed region's positions outside the region stay unindexed, as without one.
+    if (seedRegion !== region) {
+      const kept = sliceIndexMaps(maps, 0, total);
+      placeIndexMaps(maps, createIndexMaps(total, matcher.options.solutions), 0);
+      for (let y = region.y0; y < region.y1; y++) placeIndexMaps(maps, sliceIndexMaps(kept, y * nx + region.x0, y * nx + region.x1), y * nx + region.x0);
+    }
+  }
   return {
     ...maps,
     scanShape: [ny, nx],

@@ -698,7 +698,7 @@ export class PatternMatcher {
   /**
    * Matches the pattern again with `seeds` (orientations of phase indices,
    * its neighbours' solutions) among the candidates, but only when one of
-   * them correlates better than the solution `maps` holds at `index`: a
+   * them correlates better than every solution `maps` holds at `index`: a
    * grain's pattern that the template search missed, found at a
    * neighbour. Returns whether it matched again.
    */
@@ -712,7 +712,13 @@ export class PatternMatcher {
     this.#norm = norm;
     this.#center = [cx, cy];
     const seedScores = seeds.map(({ phase, g }) => this.#scoreAt(phase, g));
-    if (seeds.length > 0 && !seedScores.some((score) => score / norm > maps.correlation[index])) return false;
+    if (seeds.length > 0) {
+      // Only what the search missed: a seed above every solution it found (the fit may have chosen one below another).
+      const k = maps.solutionsPerPosition;
+      let found = maps.correlation[index];
+      for (let i = 0; i < k; i++) found = Math.max(found, maps.solutions.correlation[index * k + i]);
+      if (!seedScores.some((score) => score / norm > found)) return false;
+    }
     maps.center[2 * index] = cx;
     maps.center[2 * index + 1] = cy;
     if (!(norm > 0)) return true;

@@ -310,9 +310,11 @@ async function indexParts(file: string, flags: IndexFlags, output: string, out: 
       async ({ first, end }) => {
         // The task's rows of the region; positions outside it keep the values a whole run leaves there.
         const region = { ...whole, y0: Math.max(whole.y0, first), y1: Math.min(whole.y1, end) };
+        // The rows beside the task's seed the neighbours' pass at its edges, as in a whole run.
+        const seedRegion = { ...whole, y0: Math.max(whole.y0, region.y0 - 1), y1: Math.min(whole.y1, region.y1 + 1) };
         const map: IndexedMap =
           region.y1 > region.y0
-            ? await indexOrientations(bf, phases, { ...options, library, region }, { pool, onProgress: (p) => bar.update(p.frames, p.totalFrames) })
+            ? await indexOrientations(bf, phases, { ...options, library, region, seedRegion }, { pool, onProgress: (p) => bar.update(p.frames, p.totalFrames) })
             : { ...createIndexMaps(nx * ny, 1), scanShape: [ny, nx], voltage: library.voltage };
         return { images: storeRows(map, nx, first, end) };
       },
