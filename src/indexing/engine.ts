@@ -54,7 +54,8 @@ export interface IndexOptions extends Omit<LibraryOptions, 'radius' | 'innerRadi
   /**
    * A second pass (default true): each position whose neighbours' solutions
    * differ from its own is matched again with theirs among its candidates,
-   * when one of them correlates better there (see `PatternMatcher.rematch`).
+   * where one of them correlates better than every solution found there (see
+   * `PatternMatcher.rematch`). Each frame is read twice.
    */
   neighbours?: boolean;
   /**
