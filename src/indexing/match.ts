@@ -295,15 +295,8 @@ export class PatternMatcher {
     const sim = this.#simulator(p);
     const pattern = sim.simulate(g, among);
     const half = sim.center[0];
-    const order = this.#order;
-    order.length = 0;
-    for (let i = 0; i < pattern.count; i++) {
-      const r = Math.hypot(pattern.x[i] - half, pattern.y[i] - half);
-      if (r >= lib.innerRadius && r <= lib.radius && pattern.intensity[i] > 0) order.push(i);
-    }
+    const order = this.#strongest(pattern, half);
     if (order.length === 0) return 0;
-    order.sort((a, b) => pattern.intensity[b] - pattern.intensity[a] || a - b);
-    if (order.length > lib.maxSpots) order.length = lib.maxSpots;
     const steps = this.#steps;
     const polar = this.#polar;
     let norm = 0, sum = 0;
@@ -812,20 +805,28 @@ export class PatternMatcher {
     return true;
   }
 
+  /** The spots of a simulated pattern (beam at `half`) a template keeps: in the matched annulus, the strongest first, at most maxSpots (a reused array). */
+  #strongest(pattern: { count: number; x: ArrayLike<number>; y: ArrayLike<number>; intensity: ArrayLike<number> }, half: number): number[] {
+    const lib = this.library;
+    const order = this.#order;
+    order.length = 0;
+    for (let i = 0; i < pattern.count; i++) {
+      const r = Math.hypot(pattern.x[i] - half, pattern.y[i] - half);
+      if (r >= lib.innerRadius && r <= lib.radius && pattern.intensity[i] > 0) order.push(i);
+    }
+    order.sort((a, b) => pattern.intensity[b] - pattern.intensity[a] || a - b);
+    if (order.length > lib.maxSpots) order.length = lib.maxSpots;
+    return order;
+  }
+
   /** Spots of orientation g of phase p (the strongest, as a template keeps them) where the polar image is above 0.15 of its peak. */
   #spotsFound(p: number, g: Mat3, peak: number): number {
     const sim = this.#simulator(p);
     const pattern = sim.simulate(g);
     const half = sim.center[0];
     const steps = this.#steps;
-    const order: number[] = [];
-    for (let i = 0; i < pattern.count; i++) {
-      const r = Math.hypot(pattern.x[i] - half, pattern.y[i] - half);
-      if (r >= this.library.innerRadius && r <= this.library.radius && pattern.intensity[i] > 0) order.push(i);
-    }
-    order.sort((a, b) => pattern.intensity[b] - pattern.intensity[a] || a - b);
     let found = 0;
-    for (const i of order.slice(0, this.library.maxSpots)) {
+    for (const i of this.#strongest(pattern, half)) {
       const dx = pattern.x[i] - half;
       const dy = pattern.y[i] - half;
       const r = Math.round(Math.sqrt(dx * dx + dy * dy));
