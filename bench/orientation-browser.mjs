@@ -23,7 +23,7 @@ const phases = cifs.length ? cifs : [join(root, 'examples', 'Cu.cif'), join(root
 const seconds = (line) => Number(/indexed \d+ patterns in ([\d.]+) s/.exec(line)?.[1]);
 
 function cli() {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'blo.js'), 'index', scan, ...phases.flatMap((p) => ['--phase', p]), '--pixel-size', pixel, '--no-neighbours', '-o', '/tmp/blo-bench-orientation.ctf', '--overwrite'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'blo.js'), 'index', scan, ...phases.flatMap((p) => ['--phase', p]), '--pixel-size', pixel, '-o', '/tmp/blo-bench-orientation.ctf', '--overwrite'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return seconds(r.stdout);
 }

@@ -56,3 +56,73 @@ describe('BlobSource streamAhead', () => {
     await source.close();
   });
 });
+
+/** A Blob whose streams deliver nothing, ever, from `stallAt` on (Chromium's Blob streams did so now and then). */
+function stallingBlob(bytes: Uint8Array<ArrayBuffer>, stallAt: number): Blob & { streams: number } {
+  const whole = new Blob([bytes]);
+  const fake = {
+    size: bytes.length,
+    type: '',
+    streams: 0,
+    slice(start = 0, end = bytes.length) {
+      const [a, b] = [start, Math.min(end, bytes.length)];
+      return {
+        size: b - a,
+        arrayBuffer: () => whole.slice(a, b).arrayBuffer(),
+        stream: () => {
+          fake.streams++;
+          let at = a;
+          return new ReadableStream({
+            type: 'bytes',
+            pull(controller) {
+              const request = controller.byobRequest!;
+              // Past the stall point the pull never answers.
+              if (at >= stallAt) return new Promise<void>(() => undefined);
+              const view = request.view as Uint8Array;
+              const n = Math.min(view.length, b - at, 1000, stallAt - at);
+              if (n <= 0) return (controller.close(), request.respond(0));
+              view.set(bytes.subarray(at, at + n));
+              at += n;
+              request.respond(n);
+            },
+          });
+        },
+      };
+    },
+  };
+  return fake as unknown as Blob & { streams: number };
+}
+
+describe('BlobSource on a stream that stalls', () => {
+  const MiB = 2 ** 20;
+  const bytes = pattern(3 * MiB);
+
+  it('gives the stream up after stallMs and reads the rest as one slice, the same bytes', async () => {
+    const blob = stallingBlob(bytes, 1.5 * MiB);
+    const source = new BlobSource(blob, 'stalls.blo', { stallMs: 50 });
+    const targets = [new Uint8Array(MiB), new Uint8Array(MiB + 7)];
+    const started = Date.now();
+    expect(await source.readInto(100_000, targets)).toBe(2 * MiB + 7);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(same(targets[0], bytes.subarray(100_000, 100_000 + MiB))).toBe(true);
+    expect(same(targets[1], bytes.subarray(100_000 + MiB, 100_000 + 2 * MiB + 7))).toBe(true);
+    // A later long read opens a stream again, which streams while it can; a short one is a slice.
+    const next = new Uint8Array(1.2 * MiB);
+    expect(await source.readInto(100, [next])).toBe(next.length);
+    expect(same(next, bytes.subarray(100, 100 + next.length))).toBe(true);
+    const frame = new Uint8Array(20_000);
+    expect(await source.readInto(2 * MiB, [frame])).toBe(frame.length);
+    expect(same(frame, bytes.subarray(2 * MiB, 2 * MiB + frame.length))).toBe(true);
+    expect(blob.streams).toBe(2);
+    await source.close();
+  });
+
+  it('with streams: false reads every range as a slice, opening no stream', async () => {
+    const blob = stallingBlob(bytes, 0);
+    const source = new BlobSource(blob, 'stalls.blo', { streams: false, stallMs: 60_000 });
+    const target = new Uint8Array(2 * MiB);
+    expect(await source.readInto(MiB, [target])).toBe(target.length);
+    expect(same(target, bytes.subarray(MiB, 3 * MiB))).toBe(true);
+    expect(blob.streams).toBe(0);
+  });
+});

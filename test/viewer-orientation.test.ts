@@ -49,8 +49,7 @@ describe.skipIf(!CHROMIUM)('orientation maps in the viewer', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const demo = blo('demo', scan, '--phase', CU, '--scan', '6x8', '--size', '96', '--pixel-size', PIXEL, '--grains', '4', '--seed', '4');
     expect(demo.status, demo.stderr).toBe(0);
-    // The viewer indexes without the neighbours' second pass (viewer/src/orientation/panel.ts).
-    const cli = blo('index', scan, '--phase', CU, '--pixel-size', PIXEL, '--resolution', STEP, '--no-neighbours', '--workers', '2', '-o', out('cli.ctf'), '-o', out('cli.ang'), '-o', out('cli.npy'));
+    const cli = blo('index', scan, '--phase', CU, '--pixel-size', PIXEL, '--resolution', STEP, '--workers', '2', '-o', out('cli.ctf'), '-o', out('cli.ang'), '-o', out('cli.npy'));
     expect(cli.status, cli.stderr).toBe(0);
     server = await startViewServer(scan, { viewerDir: VIEWER });
     const { chromium } = await import('playwright-core');
@@ -268,7 +267,7 @@ describeInBrowsers('orientation maps in the viewer', (entry) => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const demo = blo('demo', scan, '--phase', CU, '--scan', '6x8', '--size', '96', '--pixel-size', PIXEL, '--grains', '4', '--seed', '4');
     expect(demo.status, demo.stderr).toBe(0);
-    const cli = blo('index', scan, '--phase', CU, '--pixel-size', PIXEL, '--resolution', STEP, '--no-neighbours', '--workers', '2', '-o', join(dir, 'cli.npy'));
+    const cli = blo('index', scan, '--phase', CU, '--pixel-size', PIXEL, '--resolution', STEP, '--workers', '2', '-o', join(dir, 'cli.npy'));
     expect(cli.status, cli.stderr).toBe(0);
     browser = await others.get(entry);
   }, 60_000);

@@ -2,6 +2,8 @@ import { scatterInto, type ByteSource, type SourceDescriptor } from './source.js
 
 /** Bytes per streamed read into a reused buffer. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Reads shorter than this (a frame, a header) are one slice, not a stream of their own. */
+const STREAM_MIN_BYTES = 1024 * 1024;
 
 /**
  * Scratch buffers for streamed reads, reused across reads and sources: a
@@ -25,7 +27,25 @@ export interface BlobSourceOptions {
    * one range after another keeps one stream going.
    */
   streamAhead?: number;
+  /**
+   * Whether reads of more than a few bytes stream through a reused buffer
+   * (default true). False: each read is one `slice().arrayBuffer()`, for a
+   * source read little and slowly (orientation indexing reads about 1 MB/s),
+   * where the streams' speed does not matter and their stalls (below) would.
+   */
+  streams?: boolean;
+  /**
+   * Milliseconds a streamed read may wait for its next bytes before its
+   * stream is given up and the rest read as one slice (default 10 000).
+   * Chromium 156's Blob streams over a File now and then never deliver:
+   * seen in Web Workers opening a stream per 1.3 MB read, about once in 50
+   * streams when they followed one another quickly.
+   */
+  stallMs?: number;
 }
+
+/** What a stalled stream's read resolves to. */
+const STALLED = Symbol('stalled');
 
 /** An open stream over the Blob, positioned where the last read ended. */
 interface OpenStream {
@@ -42,6 +62,8 @@ export class BlobSource implements ByteSource {
   readonly size: number;
   readonly #blob: Blob;
   readonly #streamAhead: number;
+  readonly #streams: boolean;
+  readonly #stallMs: number;
   #open: OpenStream | undefined;
   /** A streamed read is under way (another one meanwhile streams a slice of its own). */
   #busy = false;
@@ -51,6 +73,8 @@ export class BlobSource implements ByteSource {
     this.size = blob.size;
     this.name = name ?? ((blob as File).name || 'blob');
     this.#streamAhead = Math.max(0, Math.floor(options.streamAhead ?? 0));
+    this.#streams = options.streams ?? true;
+    this.#stallMs = options.stallMs ?? 10_000;
   }
 
   /** A Blob crosses postMessage without copying its bytes. */
@@ -67,7 +91,7 @@ export class BlobSource implements ByteSource {
 
   /** A BYOB reader of the Blob from `start` to `end`, or undefined where Blob streams take none. */
   #reader(start: number, end: number): ReadableStreamBYOBReader | undefined {
-    if (byobWorks === false) return undefined;
+    if (byobWorks === false || !this.#streams) return undefined;
     try {
       const reader = this.#blob.slice(start, end).stream().getReader({ mode: 'byob' });
       byobWorks = true;
@@ -102,7 +126,8 @@ export class BlobSource implements ByteSource {
     }
     if (!open) {
       const streamEnd = own ? Math.min(this.size, end + this.#streamAhead) : end;
-      const reader = this.#reader(start, streamEnd);
+      // A stream costs more to start than a small slice costs in page faults.
+      const reader = streamEnd - start >= STREAM_MIN_BYTES ? this.#reader(start, streamEnd) : undefined;
       if (!reader) {
         if (own) this.#busy = false;
         return scatterInto(await this.read(start, end - start, signal), targets);
@@ -114,30 +139,42 @@ export class BlobSource implements ByteSource {
     let within = 0;
     let got = 0;
     let ended = false;
+    let stalled = false;
+    /** Scatters the next bytes into the targets. */
+    const place = (bytes: Uint8Array) => {
+      let at = 0;
+      while (at < bytes.length && target < targets.length) {
+        const t = targets[target];
+        const n = Math.min(t.length - within, bytes.length - at);
+        t.set(bytes.subarray(at, at + n), within);
+        at += n;
+        within += n;
+        if (within === t.length) {
+          target++;
+          within = 0;
+        }
+      }
+      got += bytes.length;
+    };
     try {
       while (got < end - start) {
         signal?.throwIfAborted();
         // Never past what was asked: the rest of the stream is for the next read.
-        const { done, value } = await open.reader.read(scratch.subarray(0, Math.min(scratch.length, end - start - got)));
+        const chunk = await this.#within(open.reader.read(scratch.subarray(0, Math.min(scratch.length, end - start - got))));
+        if (chunk === STALLED) {
+          // Given up (its buffer went with the pending read); the rest comes as one slice.
+          ended = stalled = true;
+          scratch = new Uint8Array(0);
+          place(await this.read(start + got, end - start - got, signal));
+          break;
+        }
+        const { done, value } = chunk;
         if (value) scratch = new Uint8Array(value.buffer);
         if (done || !value) {
           ended = true;
           break;
         }
-        // Scatter the chunk into the targets.
-        let at = 0;
-        while (at < value.length && target < targets.length) {
-          const t = targets[target];
-          const n = Math.min(t.length - within, value.length - at);
-          t.set(value.subarray(at, at + n), within);
-          at += n;
-          within += n;
-          if (within === t.length) {
-            target++;
-            within = 0;
-          }
-        }
-        got += value.length;
+        place(value);
       }
       open.position += got;
     } catch (error) {
@@ -148,12 +185,25 @@ export class BlobSource implements ByteSource {
         // Left open for a read that continues from here.
         this.#open = open;
       } else {
-        await open.reader.cancel().catch(() => undefined);
+        const cancelled = open.reader.cancel().catch(() => undefined);
+        // A stalled stream may never answer.
+        if (!stalled) await cancelled;
       }
       if (own) this.#busy = false;
       if (scratch.buffer.byteLength === CHUNK_BYTES && spare.length < 4) spare.push(scratch.buffer as ArrayBuffer);
     }
     return got;
+  }
+
+  /** `read`, or STALLED when it has not answered within the stall time. */
+  async #within<T>(read: Promise<T>): Promise<T | typeof STALLED> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<typeof STALLED>((resolve) => (timer = setTimeout(() => resolve(STALLED), this.#stallMs)));
+    try {
+      return await Promise.race([read, stalled]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Cancels the stream left open, if any. */

@@ -446,9 +446,7 @@ export class OrientationPanel {
       const map = await indexOrientations(
         this.#host.bf,
         phases,
-        // Without the neighbours' second pass: in the viewer it stalled in three of five runs (Chromium, its last piece
-        // never reported; 2026-11-30), not yet understood. The maps equal `blo index --no-neighbours`.
-        { pixelSize: calibration.perPixel, resolution, neighbours: false, ...(region && { region }) },
+        { pixelSize: calibration.perPixel, resolution, ...(region && { region }) },
         {
           pool: this.#pool,
           signal: abort.signal,
