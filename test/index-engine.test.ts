@@ -11,7 +11,7 @@ import { readCifPhase, type Phase } from '../src/crystal/phase.js';
 import { PatternSimulator, renderPattern } from '../src/crystal/simulate.js';
 import { buildLibrary, fundamentalDirections, libraryOptions, librarySize, spreadPattern, templateSimulator } from '../src/indexing/library.js';
 import { createIndexMaps, orientationOf, PatternMatcher } from '../src/indexing/match.js';
-import { buildLibraryOn, indexOrientations, precessionFromNote, type JobPool } from '../src/indexing/engine.js';
+import { buildLibraryOn, indexOrientations, precessionFromNote, type IndexProgress, type JobPool } from '../src/indexing/engine.js';
 import { matrixToQuaternion, misorientation, quaternionToMatrix, symmetryQuaternions } from '../src/indexing/quaternion.js';
 import { openBlockfile } from '../src/node/open.js';
 import { writeSpedDemoFile } from '../src/node/sped-demo-file.js';
@@ -352,12 +352,24 @@ describe('indexing a scan on worker threads', () => {
     const single = await indexOrientations(bf, [copper], options);
     const progress: number[] = [];
     const totals = new Set<number>();
-    const parallel = await indexOrientations(bf, [copper], options, { pool, blockFrames: 3, onProgress: (p) => (progress.push(p.frames), totals.add(p.totalFrames)) });
+    const passes: IndexProgress[] = [];
+    const parallel = await indexOrientations(bf, [copper], options, {
+      pool,
+      blockFrames: 3,
+      onProgress: (p) => (progress.push(p.frames), totals.add(p.totalFrames), passes.push(p)),
+    });
     await bf.close();
     // The region's rows, twice: the second pass (neighbours' solutions) reads them again.
     expect(progress.at(-1)).toBe(2 * 4 * 7);
     expect([...totals]).toEqual([2 * 4 * 7]);
     expect(progress.every((f, i) => i === 0 || f >= progress[i - 1])).toBe(true);
+    // Each pass counts its own patterns: the search first, then the neighbours' pass.
+    const searched = passes.findIndex((p) => p.pass === 'neighbours');
+    expect(searched).toBeGreaterThan(0);
+    expect(passes.slice(searched).every((p) => p.pass === 'neighbours' && p.frames === 4 * 7 + p.passFrames)).toBe(true);
+    expect(passes.slice(0, searched).every((p) => p.pass === 'search' && p.frames === p.passFrames)).toBe(true);
+    expect(passes[searched - 1]).toMatchObject({ passFrames: 4 * 7, passTotal: 4 * 7 });
+    expect(passes.at(-1)).toMatchObject({ passFrames: 4 * 7, passTotal: 4 * 7 });
     for (const key of ['phase', 'euler', 'quaternion', 'correlation', 'reliability', 'phaseReliability', 'spots', 'center'] as const) {
       expect(parallel[key]).toEqual(single[key]);
     }

@@ -92,9 +92,22 @@ describe.skipIf(!CHROMIUM)('orientation maps in the viewer', () => {
     }
     expect(marked).toBeGreaterThan(100);
     await page.getByTestId('index-resolution').fill(STEP);
+    // Every status the run shows, as it shows it.
+    await page.evaluate(() => {
+      const status = document.querySelector('[data-testid="index-status"]')!;
+      const seen: string[] = ((window as unknown as { statuses: string[] }).statuses = []);
+      new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+    });
     await page.getByTestId('index-run').click();
     await expect.poll(() => page.getByTestId('index-status').textContent(), { timeout: 60_000 }).toMatch(/^indexed 48 patterns in .* Copper 100\.0 %/);
     expect(errors).toEqual([]);
+    // Each pass counts the scan's 48 patterns, the search first, then the neighbours' pass.
+    const statuses = await page.evaluate(() => (window as unknown as { statuses: string[] }).statuses);
+    const counts = statuses.filter((t) => / of \d+ patterns…$/.test(t));
+    expect(counts.length).toBeGreaterThan(0);
+    expect(counts.every((t) => /^(indexing|trying the neighbours' orientations): \d+ of 48 patterns…$/.test(t))).toBe(true);
+    expect(counts.at(-1)).toBe("trying the neighbours' orientations: 48 of 48 patterns…");
+    expect(counts).toContain('indexing: 48 of 48 patterns…');
     // Every column of the .npy to the bit, the Euler angles too: indexing uses src/crystal/exact-math.ts, not
     // Chromium's Math.sin, cos, atan2, acos, exp, pow (which differ from Node 20's in the last bit for some arguments).
     const viewer = decodeNpy(await download('orientation-save-npy')).data;

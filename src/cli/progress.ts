@@ -6,7 +6,8 @@ import type CliProgress from 'cli-progress';
 const require = createRequire(import.meta.url);
 
 export interface Progress {
-  update(done: number, total: number): void;
+  /** `detail` replaces "done/total unit" (e.g. to name a pass). */
+  update(done: number, total: number, detail?: string): void;
   stop(): void;
 }
 
@@ -16,7 +17,7 @@ export function progressBar(label: string, unit = 'frames'): Progress {
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {eta_formatted}`,
+      format: `${label} [{bar}] {percentage}% | {detail} | {eta_formatted}`,
       hideCursor: true,
       clearOnComplete: true,
     },
@@ -24,13 +25,14 @@ export function progressBar(label: string, unit = 'frames'): Progress {
   );
   let started = false;
   return {
-    update(done, total) {
+    update(done, total, detail) {
+      const payload = { detail: detail ?? `${done}/${total} ${unit}` };
       if (!started) {
-        bar.start(total, 0);
+        bar.start(total, 0, payload);
         started = true;
       }
       bar.setTotal(total);
-      bar.update(done);
+      bar.update(done, payload);
     },
     stop() {
       if (started) bar.stop();

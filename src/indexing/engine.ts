@@ -73,10 +73,23 @@ export interface JobPool {
   runJob<T>(kind: string, payload: unknown, onFrames: (frames: number) => void, signal?: AbortSignal): Promise<T>;
 }
 
+/**
+ * How far a run is: `frames` of `totalFrames` over both passes (for a bar),
+ * and the pass under way with its own count: the search over every pattern,
+ * then the neighbours' pass, which reads each pattern again.
+ */
+export interface IndexProgress {
+  frames: number;
+  totalFrames: number;
+  pass: 'search' | 'neighbours';
+  passFrames: number;
+  passTotal: number;
+}
+
 export interface IndexRunOptions {
   pool?: JobPool;
   signal?: AbortSignal;
-  onProgress?: (progress: { frames: number; totalFrames: number }) => void;
+  onProgress?: (progress: IndexProgress) => void;
   /** Frames per read (default 64). */
   blockFrames?: number;
   /** With a pool: the maps of frames [start, start + maps.count) as each piece of the scan is done (a viewer fills its map in). */
@@ -418,7 +431,8 @@ export async function indexOrientations(blockfile: Blockfile, phases: readonly P
   const pass = async (within: ScanRect, offset: number, seeds?: NeighbourSeeds): Promise<void> => {
     const [start, end] = [within.y0 * nx, within.y1 * nx];
     const region = within;
-    const report = (frames: number) => run.onProgress?.({ frames: offset + frames, totalFrames });
+    const which = seeds ? 'neighbours' : 'search';
+    const report = (frames: number) => run.onProgress?.({ frames: offset + frames, totalFrames, pass: which, passFrames: frames, passTotal: end - start });
     if (!pool || !descriptor) {
       const part = seeds ? sliceIndexMaps(maps, start, end) : createIndexMaps(end - start, matcher.options.solutions);
       await indexRange(blockfile, matcher, region, start, end, part, { signal: run.signal, blockFrames, onFrames: report, seeds });

@@ -9,7 +9,7 @@
 export { buildLibrary, buildPhaseLibrary, fundamentalDirections, librarySize, libraryOptions, polarSteps, spreadPattern, templateSimulator, type LibraryOptions, type PhaseLibrary, type ScreenTemplates, type TemplateLibrary } from './library.js';
 export { PatternMatcher, createIndexMaps, indexMapBuffers, orientationOf, type IndexMaps, type MatchOptions } from './match.js';
 export { ProfileFitter, type ProfileFit, type ProfileFitOptions } from './profile-fit.js';
-export { indexOrientations, indexRange, placeIndexMaps, serveIndexJob, libraryOptionsFor, precessionFromNote, scanShapeOf, type IndexOptions, type IndexRunOptions, type IndexTask, type JobPool, type OrientationMap, type ScanRect } from './engine.js';
+export { indexOrientations, indexRange, placeIndexMaps, serveIndexJob, libraryOptionsFor, precessionFromNote, scanShapeOf, type IndexOptions, type IndexProgress, type IndexRunOptions, type IndexTask, type JobPool, type OrientationMap, type ScanRect } from './engine.js';
 export { matrixToQuaternion, quaternionToMatrix, multiplyQuaternions, misorientation, symmetryQuaternions, type Quaternion } from './quaternion.js';
 export { parseCtf, compareOrientationMaps, patternSimilarity, type CtfData, type MapComparison } from './compare.js';
 export { formatAng, TSL_SYMMETRY, type AngMap } from './ang.js';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Phase } from '../../crystal/phase.js';
-import { indexOrientations, libraryOptionsFor, scanShapeOf, type IndexOptions, type ScanRect } from '../../indexing/engine.js';
+import { indexOrientations, libraryOptionsFor, scanShapeOf, type IndexOptions, type IndexProgress, type ScanRect } from '../../indexing/engine.js';
 import { buildLibrary, librarySize } from '../../indexing/library.js';
 import { createIndexMaps } from '../../indexing/match.js';
 import type { Blockfile } from '../../reader/blockfile.js';
@@ -21,6 +21,11 @@ import { UsageError } from '../errors.js';
 import { numberList, numberOption } from '../numbers.js';
 import { progressBar } from '../progress.js';
 import { warningPrinter } from '../warnings.js';
+
+/** The progress bar's words for the pass under way (the bar itself spans both passes). */
+function passDetail(p: IndexProgress): string {
+  return `${p.pass === 'search' ? 'search' : "neighbours' pass"}: ${p.passFrames}/${p.passTotal} patterns`;
+}
 
 export interface IndexFlags {
   phase?: string[];
@@ -216,7 +221,7 @@ export async function indexCommand(file: string, flags: IndexFlags, out: (line: 
     // Refuse existing outputs before the work.
     for (const t of outputTargets(outputs)) await checkTarget(t, { overwrite: flags.overwrite });
     const started = performance.now();
-    const map = await indexOrientations(bf, phases, options, { pool, onProgress: (p) => bar.update(p.frames, p.totalFrames) });
+    const map = await indexOrientations(bf, phases, options, { pool, onProgress: (p) => bar.update(p.frames, p.totalFrames, passDetail(p)) });
     bar.stop();
     report(bf.warnings);
     const seconds = (performance.now() - started) / 1000;
@@ -314,7 +319,7 @@ async function indexParts(file: string, flags: IndexFlags, output: string, out: 
         const seedRegion = { ...whole, y0: Math.max(whole.y0, region.y0 - 1), y1: Math.min(whole.y1, region.y1 + 1) };
         const map: IndexedMap =
           region.y1 > region.y0
-            ? await indexOrientations(bf, phases, { ...options, library, region, seedRegion }, { pool, onProgress: (p) => bar.update(p.frames, p.totalFrames) })
+            ? await indexOrientations(bf, phases, { ...options, library, region, seedRegion }, { pool, onProgress: (p) => bar.update(p.frames, p.totalFrames, passDetail(p)) })
             : { ...createIndexMaps(nx * ny, 1), scanShape: [ny, nx], voltage: library.voltage };
         return { images: storeRows(map, nx, first, end) };
       },

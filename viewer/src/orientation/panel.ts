@@ -451,9 +451,13 @@ export class OrientationPanel {
           pool: this.#pool,
           signal: abort.signal,
           pieces: Math.max(4 * this.#pool.size, Math.ceil(frames / FRAMES_PER_PIECE)),
-          onProgress: ({ frames, totalFrames }) => {
+          onProgress: ({ frames, totalFrames, pass, passFrames, passTotal }) => {
             this.#progress.value = frames / totalFrames;
-            this.#say(`indexing: ${frames} of ${totalFrames} patterns…`);
+            this.#say(
+              pass === 'search'
+                ? `indexing: ${passFrames} of ${passTotal} patterns…`
+                : `trying the neighbours' orientations: ${passFrames} of ${passTotal} patterns…`,
+            );
           },
           onPartial: (part, start) => {
             if (run.maps.solutionsPerPosition !== part.solutionsPerPosition) run.maps = createIndexMaps(nx * ny, part.solutionsPerPosition);
