@@ -28,8 +28,8 @@ export interface BlobSourceOptions {
    */
   streamAhead?: number;
   /**
-   * Whether reads of more than a few bytes stream through a reused buffer
-   * (default true). False: each read is one `slice().arrayBuffer()`, for a
+   * Whether reads of 1 MiB or more stream through a reused buffer (default
+   * true). False: each read is one `slice().arrayBuffer()`, for a
    * source read little and slowly (orientation indexing reads about 1 MB/s),
    * where the streams' speed does not matter and their stalls (below) would.
    */
