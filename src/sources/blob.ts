@@ -36,10 +36,12 @@ export interface BlobSourceOptions {
   streams?: boolean;
   /**
    * Milliseconds a streamed read may wait for its next bytes before its
-   * stream is given up and the rest read as one slice (default 10 000).
+   * stream is given up and the rest read as one slice (default 5 000).
    * Chromium 156's Blob streams over a File now and then never deliver:
    * seen in Web Workers opening a stream per 1.3 MB read, about once in 50
-   * streams when they followed one another quickly.
+   * streams when they followed one another quickly. A page stuck longer
+   * looks broken; giving up a stream that was only slow (a waking disk)
+   * costs one more read of the same bytes.
    */
   stallMs?: number;
 }
@@ -74,7 +76,7 @@ export class BlobSource implements ByteSource {
     this.name = name ?? ((blob as File).name || 'blob');
     this.#streamAhead = Math.max(0, Math.floor(options.streamAhead ?? 0));
     this.#streams = options.streams ?? true;
-    this.#stallMs = options.stallMs ?? 10_000;
+    this.#stallMs = options.stallMs ?? 5_000;
   }
 
   /** A Blob crosses postMessage without copying its bytes. */
