@@ -201,7 +201,8 @@ export function browserMarkdown(measured, repeats) {
 Chromium ${measured.chromium}, from releasing the mouse to the full image shown, beside \`blo virtual\` writing the same
 image as a fresh process (median of ${repeats * 2} runs, interleaved with the viewer's), measured ${measured.date}
 with the machine's load average (1 min) ${lo}–${hi} (median ${mid}) on its ${cpus().length} cores: the ratios are what to read.
-\`blo view\` runs the pass in the server next to the file, on worker threads, and streams the result. From a local
+\`blo view\` runs the pass in the server next to the file, on worker threads, and streams the result (a newer request
+goes first there, stopping the opening's mean-intensity pass, which runs again after). From a local
 File, Web Workers read it: the first pass right after opening (while the opening's mean-intensity pass and the
 drag preview are still reading: the new pass goes first, they resume after); then, when nothing else runs, the
 workers read the file into memory in the background (up to a quarter of the device's memory, at most 2 GiB), and

@@ -109,6 +109,34 @@ describe('blo view runs analysis passes next to the file', () => {
       await server.close();
     }
   }, 60_000);
+
+  it("answers a newer request first, and still finishes the older one whole (as a drawn detector overtakes the opening's pass)", async () => {
+    const server = await dist.startViewServer(file, { viewerDir: join(REPO_ROOT, 'dist', 'viewer'), workers: 2 });
+    const url = `http://127.0.0.1:${server.port}/api/analyze`;
+    const withToken: typeof fetch = (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), Cookie: `blo_token=${server.token}` } });
+    try {
+      // Slow on purpose: many detectors over every pixel.
+      const slow: AnalysisRequest = { virtual: Array.from({ length: 300 }, (_, i) => ({ kind: 'annulus' as const, cx: 31.5, cy: 31.5, r1: i % 5, r2: 46 })) };
+      const finished: string[] = [];
+      let running!: () => void;
+      const underWay = new Promise<void>((resolve) => (running = resolve));
+      const older = remoteAnalyze(url, slow, { fetch: withToken, onProgress: () => running() }).then((result) => (finished.push('older'), result));
+      await underWay;
+      const newer = await remoteAnalyze(url, everything, { fetch: withToken });
+      finished.push('newer');
+      const whole = await older;
+      expect(finished).toEqual(['newer', 'older']);
+      expect(newer).toEqual(single);
+      // The older pass's stopped tasks ran again from their start: its images are whole.
+      const bf = await openBlockfile(file);
+      const one = await analyze(bf, { virtual: slow.virtual!.slice(0, 5) });
+      await bf.close();
+      expect(whole.virtual.slice(0, 5)).toEqual(one.virtual);
+      expect(whole.virtual).toHaveLength(300);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });
 
 describe('worker pools', () => {

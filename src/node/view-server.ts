@@ -132,10 +132,16 @@ export async function startViewServer(file: string, options: ViewServerOptions =
       blockfile.catch(() => undefined);
       // Run from the TypeScript sources (tests), there is no compiled worker script: passes run in this thread.
       const threads = options.workers !== 0 && existsSync(fileURLToPath(new URL('./analysis-worker.js', import.meta.url)));
-      analysis = { blockfile, pool: threads ? createNodeAnalysisPool(options.workers) : undefined };
+      const pool = threads ? createNodeAnalysisPool(options.workers) : undefined;
+      // A newer request goes first and stops the running tasks of older ones (they run again after): the image a
+      // user just asked for does not wait behind the opening's mean intensity.
+      if (pool) pool.preempt = true;
+      analysis = { blockfile, pool };
     }
     return analysis;
   };
+  /** Requests so far: each one's priority over those before it. */
+  let requests = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Only this machine, by its loopback names: a page elsewhere cannot rebind a name onto us.
@@ -234,6 +240,7 @@ export async function startViewServer(file: string, options: ViewServerOptions =
         pool: state.pool,
         signal: abort.signal,
         order: body.order === 'sequential' ? 'sequential' : 'interleaved',
+        priority: ++requests,
         // Ranges of about 32 MiB: partial results often enough to redraw while the pass runs.
         pieces: Math.max(state.pool ? state.pool.size * 4 : 1, Math.ceil(blockfile.source.size / (32 * 2 ** 20))),
         onProgress: ({ frames, totalFrames }) => {
