@@ -111,32 +111,52 @@ describe('blo view runs analysis passes next to the file', () => {
   }, 60_000);
 
   it("answers a newer request first, and still finishes the older one whole (as a drawn detector overtakes the opening's pass)", async () => {
-    const server = await dist.startViewServer(file, { viewerDir: join(REPO_ROOT, 'dist', 'viewer'), workers: 2 });
+    // Large enough for several tasks of one 8 MiB block each (a task reports progress as its block is done).
+    const big = join(dir, 'big.blo');
+    const made = blo('demo', big, '--scan', '96x104', '--size', '64', '--seed', '5');
+    expect(made.status, made.stderr).toBe(0);
+    const server = await dist.startViewServer(big, { viewerDir: join(REPO_ROOT, 'dist', 'viewer'), workers: 2 });
     const url = `http://127.0.0.1:${server.port}/api/analyze`;
     const withToken: typeof fetch = (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), Cookie: `blo_token=${server.token}` } });
     try {
       // Slow on purpose: many detectors over every pixel.
-      const slow: AnalysisRequest = { virtual: Array.from({ length: 300 }, (_, i) => ({ kind: 'annulus' as const, cx: 31.5, cy: 31.5, r1: i % 5, r2: 46 })) };
-      const finished: string[] = [];
+      const slow: AnalysisRequest = { virtual: Array.from({ length: 60 }, (_, i) => ({ kind: 'annulus' as const, cx: 31.5, cy: 31.5, r1: i % 5, r2: 46 })) };
+      let olderAt = 0;
+      /** Blocks of the older pass reported done while the newer one ran. */
+      let olderMeanwhile: number[] | undefined;
       let running!: () => void;
       const underWay = new Promise<void>((resolve) => (running = resolve));
-      const older = remoteAnalyze(url, slow, { fetch: withToken, onProgress: () => running() }).then((result) => (finished.push('older'), result));
+      const older = remoteAnalyze(url, slow, {
+        fetch: withToken,
+        onProgress: (p) => {
+          olderAt ||= p.frames;
+          olderMeanwhile?.push(p.frames);
+          running();
+        },
+      });
       await underWay;
-      const newer = await remoteAnalyze(url, everything, { fetch: withToken });
-      finished.push('newer');
+      // The older pass was under way, not done, when the newer one was asked for.
+      expect(olderAt).toBeLessThan(96 * 104);
+      olderMeanwhile = [];
+      const newer = await remoteAnalyze(url, { frameSums: true }, { fetch: withToken });
+      const meanwhile = olderMeanwhile;
+      olderMeanwhile = undefined;
       const whole = await older;
-      expect(finished).toEqual(['newer', 'older']);
-      expect(newer).toEqual(single);
-      // The older pass's stopped tasks ran again from their start: its images are whole.
-      const bf = await openBlockfile(file);
-      const one = await analyze(bf, { virtual: slow.virtual!.slice(0, 5) });
+      // In the order they came, the newer pass would wait for a worker to finish one of the older pass's tasks (each
+      // 2 blocks, each block reported), with two more queued ahead of it: 4 blocks or more. Going first, it stops the
+      // older tasks at once; at most one block the other worker was finishing as it arrived is reported.
+      expect(meanwhile.length).toBeLessThanOrEqual(1);
+      // Both whole: the older pass's stopped tasks ran again from their start.
+      const bf = await openBlockfile(big);
+      const one = await analyze(bf, { virtual: slow.virtual!.slice(0, 3), frameSums: true });
       await bf.close();
-      expect(whole.virtual.slice(0, 5)).toEqual(one.virtual);
-      expect(whole.virtual).toHaveLength(300);
+      expect(newer.frameSums).toEqual(one.frameSums);
+      expect(whole.virtual.slice(0, 3)).toEqual(one.virtual);
+      expect(whole.virtual).toHaveLength(60);
     } finally {
       await server.close();
     }
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('worker pools', () => {
