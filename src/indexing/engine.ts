@@ -430,12 +430,11 @@ export async function indexOrientations(blockfile: Blockfile, phases: readonly P
   /** Frames [start, end) of `within`'s rows, matched (or, with seeds, matched again where a seed wins). */
   const pass = async (within: ScanRect, offset: number, seeds?: NeighbourSeeds): Promise<void> => {
     const [start, end] = [within.y0 * nx, within.y1 * nx];
-    const region = within;
     const which = seeds ? 'neighbours' : 'search';
     const report = (frames: number) => run.onProgress?.({ frames: offset + frames, totalFrames, pass: which, passFrames: frames, passTotal: end - start });
     if (!pool || !descriptor) {
       const part = seeds ? sliceIndexMaps(maps, start, end) : createIndexMaps(end - start, matcher.options.solutions);
-      await indexRange(blockfile, matcher, region, start, end, part, { signal: run.signal, blockFrames, onFrames: report, seeds });
+      await indexRange(blockfile, matcher, within, start, end, part, { signal: run.signal, blockFrames, onFrames: report, seeds });
       placeIndexMaps(maps, part, start);
       return;
     }
@@ -451,7 +450,7 @@ export async function indexOrientations(blockfile: Blockfile, phases: readonly P
     try {
       const parts = await Promise.all(
         ranges.map(([a, b], i) => {
-          const task: IndexTask = { source: descriptor, geometry, library, match, region, start: a, end: b, blockFrames };
+          const task: IndexTask = { source: descriptor, geometry, library, match, region: within, start: a, end: b, blockFrames };
           if (seeds) task.revisit = { prior: sliceIndexMaps(maps, a, b), seeds: seedsBetween(seeds, start, a, b) };
           return pool
             .runJob<IndexMaps>('index', task, (frames) => {
@@ -475,18 +474,18 @@ export async function indexOrientations(blockfile: Blockfile, phases: readonly P
     }
   };
   await pass(seedRegion, 0);
+  let result = maps;
   if (neighbours) {
     const [start, end] = [region.y0 * nx, region.y1 * nx];
     await pass(region, firstEnd - firstStart, neighbourSeeds(maps, library, nx, region, start, end, seedRegion));
     // The seed region's positions outside the region stay unindexed, as without one.
     if (seedRegion !== region) {
-      const kept = sliceIndexMaps(maps, 0, total);
-      placeIndexMaps(maps, createIndexMaps(total, matcher.options.solutions), 0);
-      for (let y = region.y0; y < region.y1; y++) placeIndexMaps(maps, sliceIndexMaps(kept, y * nx + region.x0, y * nx + region.x1), y * nx + region.x0);
+      result = createIndexMaps(total, matcher.options.solutions);
+      for (let y = region.y0; y < region.y1; y++) placeIndexMaps(result, sliceIndexMaps(maps, y * nx + region.x0, y * nx + region.x1), y * nx + region.x0);
     }
   }
   return {
-    ...maps,
+    ...result,
     scanShape: [ny, nx],
     library,
     precession: library.precession,
