@@ -126,3 +126,51 @@ describe('BlobSource on a stream that stalls', () => {
     expect(blob.streams).toBe(0);
   });
 });
+
+/** A Blob whose streams have every chunk at hand (answered at once, after `busyMs` of work each), counting the chunks given. */
+function busyBlob(bytes: Uint8Array<ArrayBuffer>, chunk: number, busyMs: number): Blob & { chunks: number } {
+  const fake = {
+    size: bytes.length,
+    type: '',
+    chunks: 0,
+    slice(start = 0, end = bytes.length) {
+      const [a, b] = [start, Math.min(end, bytes.length)];
+      return {
+        size: b - a,
+        arrayBuffer: async () => bytes.slice(a, b).buffer,
+        stream: () => {
+          let at = a;
+          return new ReadableStream({
+            type: 'bytes',
+            pull(controller) {
+              const request = controller.byobRequest!;
+              const view = request.view as Uint8Array;
+              const n = Math.min(view.length, b - at, chunk);
+              if (n <= 0) return (controller.close(), request.respond(0));
+              for (const until = performance.now() + busyMs; performance.now() < until; );
+              view.set(bytes.subarray(at, at + n));
+              at += n;
+              fake.chunks++;
+              request.respond(n);
+            },
+          });
+        },
+      };
+    },
+  };
+  return fake as unknown as Blob & { chunks: number };
+}
+
+describe('BlobSource cancelled during a read', () => {
+  it('lets a cancel that comes as an event (a message, a timer) stop a read whose chunks are all at hand', async () => {
+    const MiB = 2 ** 20;
+    // 64 chunks of 2 ms each: with nothing but microtasks between them, a timer could not fire before the end.
+    const blob = busyBlob(pattern(4 * MiB), 64 * 1024, 2);
+    const source = new BlobSource(blob, 'busy.blo');
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('cancelled')), 20);
+    await expect(source.readInto(0, [new Uint8Array(4 * MiB)], abort.signal)).rejects.toThrow('cancelled');
+    expect(blob.chunks).toBeLessThan(64);
+    await source.close();
+  });
+});

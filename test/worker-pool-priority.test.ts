@@ -135,4 +135,29 @@ describe('worker pool priority', () => {
     expect(priorities.length).toBeGreaterThan(1);
     expect(new Set(priorities)).toEqual(new Set([7]));
   });
+
+  it('analyze splits a pass into tasks of whole blocks (no task ends with a short read of its last frames)', async () => {
+    const { bytes } = await buildBlockfile({ nx: 9, ny: 7, dpSize: 16 });
+    const ranges: [number, number][] = [];
+    const pool: AnalysisPool = {
+      size: 2,
+      async run(t) {
+        ranges.push([t.start, t.end]);
+        const bf = await Blockfile.open(await openDescriptor(t.source), t.geometry);
+        return analyzeRange(bf, compileRequest(t.request, analysisShape(bf.geometry)), t.start, t.end, { blockFrames: t.blockFrames });
+      },
+      close: async () => undefined,
+    };
+    const request = { frameSums: true };
+    const single = await analyze(await Blockfile.open(new MemorySource(bytes)), request);
+    const blob = new BlobSource(new Blob([bytes as Uint8Array<ArrayBuffer>]), 'p.blo');
+    // 63 frames in blocks of 5: 13 blocks over 4 tasks.
+    expect(await analyze(await Blockfile.open(blob), request, { pool, blockFrames: 5, pieces: 4 })).toEqual(single);
+    expect(ranges).toEqual([
+      [0, 15],
+      [15, 30],
+      [30, 45],
+      [45, 63],
+    ]);
+  });
 });

@@ -173,14 +173,20 @@ function geometryOf(blockfile: Blockfile): Omit<OpenOptions, 'signal'> {
   return { navShape: [...navShape], sigShape: [...sigShape], syncOffset, strict: blockfile.strict };
 }
 
-/** Ranges for the workers: several per worker so that a slow one does not hold up the rest. */
-function splitRange(start: number, end: number, wanted: number, minFrames: number): [number, number][] {
+/**
+ * Ranges for the workers: several per worker so that a slow one does not
+ * hold up the rest, each a whole number of blocks (a task whose end is not
+ * on a block's would make a short read of its last frames).
+ */
+function splitRange(start: number, end: number, wanted: number, blockFrames: number): [number, number][] {
   const n = end - start;
-  const pieces = Math.max(1, Math.min(wanted, Math.floor(n / Math.max(1, minFrames))));
+  const per = Math.max(1, blockFrames);
+  const blocks = Math.ceil(n / per);
+  const pieces = Math.max(1, Math.min(wanted, blocks));
   const ranges: [number, number][] = [];
   for (let i = 0; i < pieces; i++) {
-    const a = start + Math.floor((n * i) / pieces);
-    const b = start + Math.floor((n * (i + 1)) / pieces);
+    const a = start + Math.min(n, Math.floor((blocks * i) / pieces) * per);
+    const b = start + Math.min(n, Math.floor((blocks * (i + 1)) / pieces) * per);
     if (b > a) ranges.push([a, b]);
   }
   return ranges;

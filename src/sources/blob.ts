@@ -4,6 +4,31 @@ import { scatterInto, type ByteSource, type SourceDescriptor } from './source.js
 const CHUNK_BYTES = 4 * 1024 * 1024;
 /** Reads shorter than this (a frame, a header) are one slice, not a stream of their own. */
 const STREAM_MIN_BYTES = 1024 * 1024;
+/** How long a streamed read with a signal runs before letting other events (a cancel) in. */
+const YIELD_MS = 10;
+
+let turns: { port: MessagePort; waiting: (() => void)[] } | undefined;
+
+/**
+ * A turn of the event loop, so that queued messages (a cancel) run: in Node
+ * `setImmediate`; in browsers a message to itself (no timer clamping delays it).
+ */
+function nextTurn(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (run: () => void) => unknown }).setImmediate;
+  if (typeof immediate === 'function') return new Promise((resolve) => immediate(resolve));
+  if (typeof MessageChannel !== 'function') return new Promise((resolve) => setTimeout(resolve, 0));
+  if (!turns) {
+    const channel = new MessageChannel();
+    const waiting: (() => void)[] = [];
+    channel.port1.onmessage = () => waiting.shift()?.();
+    turns = { port: channel.port2, waiting };
+  }
+  const { port, waiting } = turns;
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    port.postMessage(0);
+  });
+}
 
 /**
  * Scratch buffers for streamed reads, reused across reads and sources: a
@@ -159,7 +184,13 @@ export class BlobSource implements ByteSource {
       got += bytes.length;
     };
     try {
+      let yielded = performance.now();
       while (got < end - start) {
+        if (signal && performance.now() - yielded > YIELD_MS) {
+          // Buffered chunks resolve as microtasks: without a turn of the event loop a cancel message would wait for the whole read.
+          await nextTurn();
+          yielded = performance.now();
+        }
         signal?.throwIfAborted();
         // Never past what was asked: the rest of the stream is for the next read.
         const chunk = await this.#within(open.reader.read(scratch.subarray(0, Math.min(scratch.length, end - start - got))));
