@@ -1,4 +1,5 @@
 /** Display mapping (percentiles, scales, colour maps) and the TIFF encoder. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { colormap, percentiles, renderRgba, toIndices } from '../src/display/render.js';
 import { encodeTiff } from '../src/tiff/tiff.js';
@@ -6,6 +7,31 @@ import { encodeTiff } from '../src/tiff/tiff.js';
 describe('display', () => {
   it('percentiles interpolate linearly and skip NaN, as numpy.nanpercentile', () => {
     expect(percentiles([4, 1, NaN, 3, 2], 0, 50, 100, 25)).toEqual([1, 2.5, 4, 1.75]);
+  });
+
+  it('percentiles (found by selection) equal those of the sorted finite values, for any values and percentages', () => {
+    const sorted = (values: number[], ps: number[]) => {
+      const s = Float64Array.from(values.filter(Number.isFinite)).sort();
+      return ps.map((p) => {
+        if (s.length === 0) return NaN;
+        const at = (Math.min(100, Math.max(0, p)) / 100) * (s.length - 1);
+        const lo = Math.floor(at);
+        const hi = Math.min(s.length - 1, lo + 1);
+        return s[lo] + (s[hi] - s[lo]) * (at - lo);
+      });
+    };
+    // Few distinct values too (ties, constant runs), and NaN and ±Infinity, which are skipped.
+    const value = fc.oneof(fc.double(), fc.integer({ min: -2, max: 2 }), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0));
+    const percent = fc.oneof(fc.double({ min: -10, max: 110, noNaN: true }), fc.constantFrom(0, 0.5, 50, 99.5, 100));
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 200 }), fc.array(percent, { minLength: 1, maxLength: 4 }), (values, ps) => {
+        const got = percentiles(values, ...ps);
+        const want = sorted(values, ps);
+        // Equal as numbers (0 and −0 alike), NaN where there is no finite value.
+        expect(got.map((v, i) => v === want[i] || (Number.isNaN(v) && Number.isNaN(want[i])))).toEqual(ps.map(() => true));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('maps the clipped range onto 0–255, NaN to 0', () => {

@@ -41,16 +41,55 @@ export function colormap(name: ColormapName): Uint8Array {
 
 /** Percentiles (0–100) of the finite values, interpolated linearly as numpy's default. */
 export function percentiles(values: ArrayLike<number>, ...ps: number[]): number[] {
-  const finite: number[] = [];
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) finite.push(values[i]);
-  if (finite.length === 0) return ps.map(() => NaN);
-  const sorted = Float64Array.from(finite).sort();
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) n++;
+  if (n === 0) return ps.map(() => NaN);
+  const finite = new Float64Array(n);
+  for (let i = 0, j = 0; i < values.length; i++) if (Number.isFinite(values[i])) finite[j++] = values[i];
+  // Order statistics by selection, not a sort: a viewer redraws images while a pass fills them in.
   return ps.map((p) => {
-    const at = (Math.min(100, Math.max(0, p)) / 100) * (sorted.length - 1);
+    const at = (Math.min(100, Math.max(0, p)) / 100) * (n - 1);
     const lo = Math.floor(at);
-    const hi = Math.min(sorted.length - 1, lo + 1);
-    return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+    const hi = Math.min(n - 1, lo + 1);
+    const a = select(finite, lo);
+    const b = hi === lo ? a : select(finite, hi);
+    return a + (b - a) * (at - lo);
   });
+}
+
+/**
+ * The k-th smallest of `values` (0-based), partially reordering them
+ * (Hoare's selection with a median-of-three pivot; expected linear time).
+ */
+function select(values: Float64Array, k: number): number {
+  let left = 0;
+  let right = values.length - 1;
+  while (right > left) {
+    const mid = (left + right) >>> 1;
+    // Median of three as the pivot, against sorted or constant runs.
+    let a = values[left];
+    let b = values[mid];
+    const c = values[right];
+    if (a > b) [a, b] = [b, a];
+    const pivot = c < a ? a : c > b ? b : c;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const t = values[i];
+        values[i] = values[j];
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return values[k];
+  }
+  return values[k];
 }
 
 /**
