@@ -562,9 +562,9 @@ export class Viewer {
     const panel = document.getElementById('navigator-panel')!;
     panel.dataset.preview = 'reading';
     try {
-      // Paused while a pass other than the opening mean runs: on 2 cores its reads would slow that pass.
+      // Paused while a pass runs: on 2 cores its reads would slow that pass.
       const idle = async () => {
-        while ([...this.#jobs.keys()].some((k) => k !== 'mean')) await new Promise((r) => setTimeout(r, 100));
+        while (this.#jobs.size > 0) await new Promise((r) => setTimeout(r, 100));
       };
       this.#preview = await readPreview(this.bf, this.scanRows, this.scanCols, this.#previewAbort.signal, idle);
       panel.dataset.preview = `every ${this.#preview.step}`;
@@ -876,11 +876,11 @@ export class Viewer {
             pieces: Math.ceil(this.bf.source.size / BLOCK_BYTES),
             // Large reads: each costs a round trip through the browser; the next is read while one is reduced.
             blockFrames: this.bf.blockFrames(BLOCK_BYTES),
-            // What the workers keep (read in the background, see #warm) is read from memory, not the File.
+            // What the workers keep (read in the background, see #warm) is read from memory, not the File. This pass
+            // keeps nothing: new memory costs page faults (on this project's 2-core test machine keeping the opening's
+            // mean-intensity pass made it take 7.0 s, not 3.0 s), so only #warm keeps, when nothing else runs.
             cacheBytes: cacheBudget(),
-            // The opening's mean intensity reads the whole file anyway: the workers keep what it reads (the same
-            // reads as #warm's), so a pass asked for meanwhile reads that part from memory and #warm only the rest.
-            cacheFill: kind === 'mean',
+            cacheFill: false,
             priority: ++this.#passes,
           });
       this.#setStatus(`${label}: ${format((performance.now() - started) / 1000)} s`);

@@ -77,6 +77,9 @@ export function previewStep(scanRows: number, scanCols: number, frameBytes: numb
   return step;
 }
 
+/** Rows of the preview read at once: a File's stream costs tens of milliseconds to start, so several overlap. */
+const PREVIEW_READS = 4;
+
 /** Reads the preview: whole scan rows, one every `step`, keeping every `step`-th pattern; `idle` is awaited before each row (to give way to passes). */
 export async function readPreview(bf: Blockfile, scanRows: number, scanCols: number, signal: AbortSignal, idle?: () => Promise<void>): Promise<Preview> {
   const pixels = bf.geometry.pixelsPerFrame;
@@ -85,16 +88,22 @@ export async function readPreview(bf: Blockfile, scanRows: number, scanCols: num
   const rows = Math.ceil(scanRows / step);
   const cols = Math.ceil(scanCols / step);
   const frames = bf.dtype === 'uint16' ? new Uint16Array(rows * cols * pixels) : new Uint8Array(rows * cols * pixels);
-  let row: Uint8Array | Uint16Array = bf.dtype === 'uint16' ? new Uint16Array(scanCols * pixels) : new Uint8Array(scanCols * pixels);
-  for (let r = 0; r < rows; r++) {
-    await idle?.();
-    signal.throwIfAborted();
-    row = await bf.readFrames(r * step * scanCols, scanCols, row, signal);
-    for (let c = 0; c < cols; c++) {
-      const from = c * step * pixels;
-      frames.set(row.subarray(from, from + pixels), (r * cols + c) * pixels);
+  let next = 0;
+  const lane = async () => {
+    let row: Uint8Array | Uint16Array = bf.dtype === 'uint16' ? new Uint16Array(scanCols * pixels) : new Uint8Array(scanCols * pixels);
+    while (next < rows) {
+      await idle?.();
+      signal.throwIfAborted();
+      const r = next++;
+      if (r >= rows) break;
+      row = await bf.readFrames(r * step * scanCols, scanCols, row, signal);
+      for (let c = 0; c < cols; c++) {
+        const from = c * step * pixels;
+        frames.set(row.subarray(from, from + pixels), (r * cols + c) * pixels);
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(PREVIEW_READS, rows) }, lane));
   return { step, rows, cols, frames, pixels };
 }
 
