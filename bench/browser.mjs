@@ -4,13 +4,13 @@
 // reads the File, later ones what the workers kept). Run by bench/run.mjs, or alone:
 //   node bench/browser.mjs FILE [REPEATS]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -102,6 +102,35 @@ function cliSeconds(file, dp, r, out) {
   return (performance.now() - t) / 1000;
 }
 
+/** `blo virtual` of a detector covering the whole pattern: each pattern's total, the viewer's mean intensity times its pixel count. */
+function cliMeanSeconds(file, dp, out) {
+  const t = performance.now();
+  const run = spawnSync(process.execPath, [join(root, 'bin', 'blo.js'), 'virtual', file, '--rect', `0,0,${dp},${dp}`, '-o', join(out, 'm.npy'), '--overwrite'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: STEP_MS,
+  });
+  if (run.status !== 0) throw new Error(`blo virtual --rect failed: ${run.error?.message ?? run.stderr}`);
+  return (performance.now() - t) / 1000;
+}
+
+/**
+ * Seconds from `since` (a time on the page's clock: 0 is the navigation's start) to the whole mean-intensity
+ * image shown (the opening's view when the stored VBF is constant, as the demo's is).
+ */
+async function meanShown(page, since, what) {
+  const shownAt = await bounded(
+    page,
+    page.waitForFunction(
+      () => document.querySelector('[data-testid="navigator-label"]')?.textContent === 'mean intensity of each pattern' && (window.__meanAt ??= performance.now()),
+      null,
+      { polling: 'raf', timeout: STEP_MS },
+    ),
+    what,
+  ).then((handle) => handle.jsonValue());
+  return (shownAt - (await since())) / 1000;
+}
+
 /** Rows { title, seconds, best, ratio } for the file, or a reason they could not be measured. */
 export async function measureBrowser(file, repeats = 3) {
   if (!CHROMIUM) return { skipped: 'no Chromium found (set CHROMIUM_PATH)' };
@@ -113,10 +142,10 @@ export async function measureBrowser(file, repeats = 3) {
   await bf.close();
   const r = Math.round(dp / 16);
   const out = mkdtempSync(join(tmpdir(), 'blo-bench-browser-'));
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], timeout: STEP_MS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: STEP_MS });
   const version = browser.version();
   const server = await startViewServer(file);
-  const times = { cli: [], served: [], servedAgain: [], fileFirst: [], fileHeld: [] };
+  const times = { cli: [], served: [], servedAgain: [], fileFirst: [], fileHeld: [], cliMean: [], servedMean: [], fileMean: [] };
   const loads = [];
   const notes = [];
   const disks = new Set();
@@ -165,6 +194,22 @@ export async function measureBrowser(file, repeats = 3) {
       );
       if (held) await image(page, times.fileHeld, 3 * r, 'local File, held');
       await page.close();
+      // The opening's mean intensity, waited for: from navigating to the server's page, and from picking the File.
+      times.cliMean.push(cliMeanSeconds(file, dp, out));
+      page = await newPage();
+      await page.goto(server.url);
+      times.servedMean.push(await meanShown(page, async () => 0, '`blo view`, mean intensity at opening'));
+      await page.close();
+      times.cliMean.push(cliMeanSeconds(file, dp, out));
+      page = await newPage();
+      await page.goto(server.url.replace(/&file=.*/, ''));
+      await page.evaluate(() => {
+        const input = document.querySelector('[data-testid="file-input"]');
+        input.addEventListener('change', () => (window.__picked = performance.now()), { capture: true, once: true });
+      });
+      await page.getByTestId('file-input').setInputFiles(file);
+      times.fileMean.push(await meanShown(page, () => page.evaluate(() => window.__picked), 'local File, mean intensity at opening'));
+      await page.close();
     }
   } finally {
     await browser.close();
@@ -172,7 +217,8 @@ export async function measureBrowser(file, repeats = 3) {
     rmSync(out, { recursive: true, force: true });
   }
   const cli = median(times.cli);
-  const row = (title, xs) => ({ title, seconds: median(xs), best: Math.min(...xs), ratio: median(xs) / cli, runs: xs.length });
+  const row = (title, xs, reference = cli) => ({ title, seconds: median(xs), best: Math.min(...xs), ratio: median(xs) / reference, runs: xs.length });
+  const cliMean = median(times.cliMean);
   return {
     rows: [
       row('`blo virtual` (whole process)', times.cli),
@@ -180,6 +226,11 @@ export async function measureBrowser(file, repeats = 3) {
       row('viewer via `blo view`, next image', times.servedAgain),
       row('viewer, local File, first pass after opening', times.fileFirst),
       row('viewer, local File, once the workers hold the file', times.fileHeld),
+    ].filter((r) => r.runs > 0),
+    meanRows: [
+      row('`blo virtual --rect` over the whole pattern (whole process)', times.cliMean, cliMean),
+      row('viewer via `blo view`, from navigating to the page', times.servedMean, cliMean),
+      row('viewer, local File, from picking it', times.fileMean, cliMean),
     ].filter((r) => r.runs > 0),
     notes,
     detector: `disk r ${r} at the pattern centre`,
@@ -195,6 +246,8 @@ export function browserMarkdown(measured, repeats) {
   const fmt = (v, d = 3) => v.toFixed(d);
   const lines = ['| route | median s | best s | ÷ CLI |', '|---|---:|---:|---:|'];
   for (const r of measured.rows) lines.push(`| ${r.title} | ${fmt(r.seconds)} | ${fmt(r.best)} | ${fmt(r.ratio, 2)} |`);
+  const meanLines = ['| route | median s | best s | ÷ CLI |', '|---|---:|---:|---:|'];
+  for (const r of measured.meanRows) meanLines.push(`| ${r.title} | ${fmt(r.seconds)} | ${fmt(r.best)} | ${fmt(r.ratio, 2)} |`);
   const [lo, mid, hi] = measured.load.map((v) => v.toFixed(1));
   const drawn = measured.drawn.length === 1 ? measured.drawn[0] : measured.drawn.join(', ');
   return `A virtual image (${measured.detector}; the viewer read the drag as ${drawn}) of the u8 file in headless
@@ -203,12 +256,19 @@ image as a fresh process (median of ${repeats * 2} runs, interleaved with the vi
 with the machine's load average (1 min) ${lo}–${hi} (median ${mid}) on its ${cpus().length} cores: the ratios are what to read.
 \`blo view\` runs the pass in the server next to the file, on worker threads, and streams the result (a newer request
 goes first there, stopping the opening's mean-intensity pass, which runs again after). From a local
-File, Web Workers read it: the first pass right after opening (while the opening's mean-intensity pass and the
-drag preview are still reading: the new pass goes first, they resume after); then, when nothing else runs, the
+File, Web Workers read it: the first pass right after opening (while the opening's mean-intensity pass is still
+reading: the new pass goes first, it resumes after); then, when nothing else runs, the drag preview is read, and the
 workers read the file into memory in the background (up to a quarter of the device's memory, at most 2 GiB), and
 passes read that.
 
-${lines.join('\n')}${measured.notes.length ? `\n\nNot timed: ${measured.notes.join('; ')}.` : ''}`;
+${lines.join('\n')}
+
+The mean intensity of each pattern, the view the viewer opens on when the stored VBF is constant (the demo's is),
+from navigating to \`blo view\`'s page or from picking the File to the whole image shown (nothing else asked for
+meanwhile), beside \`blo virtual\` summing each whole pattern as a fresh process (the same pass; median of
+${repeats * 2} runs):
+
+${meanLines.join('\n')}${measured.notes.length ? `\n\nNot timed: ${measured.notes.join('; ')}.` : ''}`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -11,7 +11,7 @@ import { zoneAxisOrientation } from '../src/crystal/orientation.js';
 import { readCifPhase } from '../src/crystal/phase.js';
 import { PatternSimulator } from '../src/crystal/simulate.js';
 import { reflectionFamilies } from '../src/crystal/structure-factor.js';
-import { CHROMIUM, serveForBrowser } from './helpers/browser.js';
+import { CHROMIUM, CHROMIUM_ARGS, serveForBrowser } from './helpers/browser.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 
 if (!CHROMIUM) console.warn('skipping the crystallography browser test: no chromium found');
@@ -39,7 +39,7 @@ describe.skipIf(!CHROMIUM)('crystallography in Chromium', () => {
   beforeAll(async () => {
     server = await serveForBrowser(REPO_ROOT, { '/crystal.html': new TextEncoder().encode(PAGE) });
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

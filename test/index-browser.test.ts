@@ -12,7 +12,7 @@ import { readCifPhase } from '../src/crystal/phase.js';
 import { indexOrientations } from '../src/indexing/engine.js';
 import { openBlockfile } from '../src/node/open.js';
 import { writeSpedDemoFile } from '../src/node/sped-demo-file.js';
-import { CHROMIUM, serveForBrowser } from './helpers/browser.js';
+import { CHROMIUM, CHROMIUM_ARGS, serveForBrowser } from './helpers/browser.js';
 import { tempDir } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 
@@ -47,7 +47,7 @@ describe.skipIf(!CHROMIUM)('orientation indexing in Chromium', () => {
     await writeSpedDemoFile(path, { phases: [cu], nx: 6, ny: 4, dpSize: 96, bits: 8, seed: 2, grains: 3, pixelSize: 0.04 });
     server = await serveForBrowser(REPO_ROOT, { '/scan.blo': readFileSync(path) });
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -11,7 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM } from './helpers/browser.js';
+import { CHROMIUM, CHROMIUM_ARGS } from './helpers/browser.js';
 import { oneLineError, tempDir } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 
@@ -76,7 +76,7 @@ describe('npm install of the packed tarball', () => {
       join(full.folder, 'main.js'),
       "import * as blockfile from 'blockfile';\nwindow.result = typeof blockfile.openBlockfile === 'function' && typeof blockfile.analyze === 'function' ? 'ok' : 'missing';\n",
     );
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     try {
       for (const [port, config] of [[5187, 'export default {};'], [5188, "export default { optimizeDeps: { exclude: ['blockfile'] } };"]] as const) {
         writeFileSync(join(full.folder, 'vite.config.js'), config);

@@ -22,7 +22,7 @@ import { NPY_COLUMNS, phaseColour } from '../src/indexing/outputs.js';
 import { openBlockfile } from '../src/node/open.js';
 import { decodeNpy } from '../src/npy/npy.js';
 import { startViewServer, type ViewServer } from '../src/node/view-server.js';
-import { CHROMIUM } from './helpers/browser.js';
+import { CHROMIUM, CHROMIUM_ARGS } from './helpers/browser.js';
 import { BROWSERS, describeInBrowsers, sharedBrowsers, type TestBrowser } from './helpers/browsers.js';
 import { blo, tempDir } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
@@ -53,7 +53,7 @@ describe.skipIf(!CHROMIUM)('orientation maps in the viewer', () => {
     expect(cli.status, cli.stderr).toBe(0);
     server = await startViewServer(scan, { viewerDir: VIEWER });
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));

@@ -8,6 +8,14 @@ import { readFile } from 'node:fs/promises';
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? CANDIDATES.find((p) => existsSync(p));
 
+/**
+ * Chromium's switches: as root, no sandbox; and no omnibox popup, a WebUI page
+ * headless Chromium builds for every new window (about 2 s of CPU in a renderer
+ * of its own and the browser process, on this project's 2-core machine),
+ * which a user's browser builds once per window, not per page.
+ */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-features=WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup'];
+
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.json': 'application/json', '.map': 'application/json' };
 
 /**

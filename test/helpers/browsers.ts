@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ElementHandle, KeyInput } from 'puppeteer-core';
 import { describe } from 'vitest';
-import { CHROMIUM } from './browser.js';
+import { CHROMIUM, CHROMIUM_ARGS } from './browser.js';
 
 export type BrowserName = 'Chromium' | 'Firefox';
 
@@ -141,7 +141,7 @@ export async function launchBrowser(entry: BrowserEntry): Promise<TestBrowser> {
 
 async function launchChromium(executablePath: string): Promise<TestBrowser> {
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   return {
     name: 'Chromium',
     close: () => browser.close(),
