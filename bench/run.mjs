@@ -147,7 +147,7 @@ const { measureBrowser, browserMarkdown } = await import('./browser.mjs');
 const browserRepeats = Math.max(2, Math.ceil(REPEATS / 2));
 const viewer = await measureBrowser(join(data, 'u8.blo'), browserRepeats).catch((error) => ({ skipped: error.message }));
 console.error(browserMarkdown(viewer, browserRepeats));
-const viewerRatio = (title) => viewer.rows?.find((r) => r.title.startsWith(title))?.ratio;
+const viewerRatio = (title) => [...(viewer.rows ?? []), ...(viewer.meanRows ?? [])].find((r) => r.title.startsWith(title))?.ratio;
 
 const get = (dataset, task, tool) => results.find((r) => r.dataset === dataset && r.task === task && r.tool === tool);
 const ratio = (dataset, task, tool) => {
@@ -177,6 +177,8 @@ targets.push(['streaming work peaks under 300 MB (largest, MB)', peak, (v) => v 
 targets.push(['viewer via `blo view` ≤ 1.5 × `blo virtual`', viewerRatio('viewer via `blo view`, first'), (r) => r <= 1.5]);
 targets.push(['viewer, local File, first pass ≤ 1.5 × `blo virtual`', viewerRatio('viewer, local File, first'), (r) => r <= 1.5]);
 targets.push(['viewer, local File, held in memory ≤ 1.5 × `blo virtual`', viewerRatio('viewer, local File, once'), (r) => r <= 1.5]);
+targets.push(['viewer\'s mean intensity on opening via `blo view` ≤ 1.5 × `blo virtual`', viewerRatio('viewer via `blo view`, from navigating'), (r) => r <= 1.5]);
+targets.push(['viewer\'s mean intensity on opening a local File ≤ 1.5 × `blo virtual`', viewerRatio('viewer, local File, from picking'), (r) => r <= 1.5]);
 targets.push(['blo --version within 50 ms of node -e 0 (ms over it)', startupOver('blo --version'), (v) => v <= 50]);
 targets.push(['blo info --no-check within 50 ms of node -e 0 (ms over it)', startupOver('blo info FILE --no-check (header and note)'), (v) => v <= 50]);
 
