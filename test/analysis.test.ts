@@ -1,8 +1,10 @@
 /** The analysis engine against plain reference computations, on every source, in one thread and in workers. */
 import { writeFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze, type AnalysisPool, type AnalysisRequest, type Detector } from '../src/analysis/index.js';
+import { byteTotal } from '../src/analysis/accumulate.js';
 import { radialProfile } from '../src/analysis/profile.js';
 import { HEADER_SIZE } from '../src/format/header.js';
 import { openBlockfile } from '../src/node/open.js';
@@ -307,5 +309,21 @@ describe('worker threads', () => {
     expect((await analyze(bf, { frameSums: true }, { pool })).frameSums!.length).toBe(1600);
     await bf.close();
     await bad.close();
+  });
+});
+
+describe('byteTotal', () => {
+  it('sums any run of bytes four at a time as byte by byte, whatever the alignment (all 255 too)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 4000 }), fc.integer({ min: 0, max: 9 }), fc.boolean(), (offset, length, base, full) => {
+        const buffer = new ArrayBuffer(offset + base + length + 8);
+        const data = new Uint8Array(buffer, offset, base + length);
+        for (let i = 0; i < data.length; i++) data[i] = full ? 255 : (i * 2654435761) >>> 24;
+        let want = 0;
+        for (let i = base; i < base + length; i++) want += data[i];
+        expect(byteTotal(data, new Uint32Array(buffer, 0, Math.floor(buffer.byteLength / 4)), base, length)).toBe(want);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
