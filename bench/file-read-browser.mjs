@@ -38,6 +38,9 @@ const CONFIGS = [
   { label: BYOB, method: 'byob', slice: 16, workers: 4, inflight: 1 },
   { label: BYOB, method: 'byob', slice: 64, workers: 1, inflight: 1 },
   ...[64, 128, 512].map((slice) => ({ label: BYOB, method: 'byob', slice, workers: 2, inflight: 1 })),
+  // More long streams at once than the 2 cores.
+  { label: BYOB, method: 'byob', slice: 128, workers: 3, inflight: 1 },
+  { label: BYOB, method: 'byob', slice: 128, workers: 4, inflight: 1 },
   { label: PAGE, method: 'page', slice: 16, workers: 2, inflight: 1 },
   { label: PAGE, method: 'page', slice: 16, workers: 2, inflight: 2 },
   { label: PAGE, method: 'page', slice: 64, workers: 2, inflight: 1 },
@@ -47,6 +50,7 @@ const CONFIGS = [
   { label: 'the same with `streamAhead` (one stream continued)', method: 'source', slice: 16, workers: 2, inflight: 1, ahead: 512 },
   { label: 'the same, 15 ms of work after each read (as a pass reduces)', method: 'source', slice: 16, workers: 2, inflight: 1, ahead: 512, work: 15 },
   { label: 'the same, and two small reads (240 and 512 bytes) before each', method: 'source', slice: 16, workers: 2, inflight: 1, ahead: 512, work: 15, small: true },
+  { label: 'the same with `streamAhead`, 4 workers', method: 'source', slice: 16, workers: 4, inflight: 1, ahead: 512 },
 ];
 
 /** The page, its worker and dist/ (the worker imports BlobSource from it), on a free port of 127.0.0.1. */
