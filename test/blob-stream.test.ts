@@ -57,18 +57,23 @@ describe('BlobSource streamAhead', () => {
   });
 });
 
-/** A Blob whose streams deliver nothing, ever, from `stallAt` on (Chromium's Blob streams did so now and then). */
-function stallingBlob(bytes: Uint8Array<ArrayBuffer>, stallAt: number): Blob & { streams: number } {
-  const whole = new Blob([bytes]);
+/**
+ * A Blob whose streams answer each pull at once with up to `chunk` bytes,
+ * after `busyMs` of work, and nothing, ever, from `stallAt` on (Chromium's
+ * Blob streams did so now and then); it counts the streams opened and the
+ * chunks given.
+ */
+function fakeBlob(bytes: Uint8Array<ArrayBuffer>, { chunk = 1000, stallAt = Infinity, busyMs = 0 } = {}): Blob & { streams: number; chunks: number } {
   const fake = {
     size: bytes.length,
     type: '',
     streams: 0,
+    chunks: 0,
     slice(start = 0, end = bytes.length) {
       const [a, b] = [start, Math.min(end, bytes.length)];
       return {
         size: b - a,
-        arrayBuffer: () => whole.slice(a, b).arrayBuffer(),
+        arrayBuffer: async () => bytes.slice(a, b).buffer,
         stream: () => {
           fake.streams++;
           let at = a;
@@ -79,10 +84,12 @@ function stallingBlob(bytes: Uint8Array<ArrayBuffer>, stallAt: number): Blob & {
               // Past the stall point the pull never answers.
               if (at >= stallAt) return new Promise<void>(() => undefined);
               const view = request.view as Uint8Array;
-              const n = Math.min(view.length, b - at, 1000, stallAt - at);
+              const n = Math.min(view.length, b - at, chunk, stallAt - at);
               if (n <= 0) return (controller.close(), request.respond(0));
+              for (const until = performance.now() + busyMs; performance.now() < until; );
               view.set(bytes.subarray(at, at + n));
               at += n;
+              fake.chunks++;
               request.respond(n);
             },
           });
@@ -90,7 +97,7 @@ function stallingBlob(bytes: Uint8Array<ArrayBuffer>, stallAt: number): Blob & {
       };
     },
   };
-  return fake as unknown as Blob & { streams: number };
+  return fake as unknown as Blob & { streams: number; chunks: number };
 }
 
 describe('BlobSource on a stream that stalls', () => {
@@ -98,7 +105,7 @@ describe('BlobSource on a stream that stalls', () => {
   const bytes = pattern(3 * MiB);
 
   it('gives the stream up after stallMs and reads the rest as one slice, the same bytes', async () => {
-    const blob = stallingBlob(bytes, 1.5 * MiB);
+    const blob = fakeBlob(bytes, { stallAt: 1.5 * MiB });
     const source = new BlobSource(blob, 'stalls.blo', { stallMs: 50 });
     const targets = [new Uint8Array(MiB), new Uint8Array(MiB + 7)];
     const started = Date.now();
@@ -118,7 +125,7 @@ describe('BlobSource on a stream that stalls', () => {
   });
 
   it('with streams: false reads every range as a slice, opening no stream', async () => {
-    const blob = stallingBlob(bytes, 0);
+    const blob = fakeBlob(bytes, { stallAt: 0 });
     const source = new BlobSource(blob, 'stalls.blo', { streams: false, stallMs: 60_000 });
     const target = new Uint8Array(2 * MiB);
     expect(await source.readInto(MiB, [target])).toBe(target.length);
@@ -127,45 +134,12 @@ describe('BlobSource on a stream that stalls', () => {
   });
 });
 
-/** A Blob whose streams have every chunk at hand (answered at once, after `busyMs` of work each), counting the chunks given. */
-function busyBlob(bytes: Uint8Array<ArrayBuffer>, chunk: number, busyMs: number): Blob & { chunks: number } {
-  const fake = {
-    size: bytes.length,
-    type: '',
-    chunks: 0,
-    slice(start = 0, end = bytes.length) {
-      const [a, b] = [start, Math.min(end, bytes.length)];
-      return {
-        size: b - a,
-        arrayBuffer: async () => bytes.slice(a, b).buffer,
-        stream: () => {
-          let at = a;
-          return new ReadableStream({
-            type: 'bytes',
-            pull(controller) {
-              const request = controller.byobRequest!;
-              const view = request.view as Uint8Array;
-              const n = Math.min(view.length, b - at, chunk);
-              if (n <= 0) return (controller.close(), request.respond(0));
-              for (const until = performance.now() + busyMs; performance.now() < until; );
-              view.set(bytes.subarray(at, at + n));
-              at += n;
-              fake.chunks++;
-              request.respond(n);
-            },
-          });
-        },
-      };
-    },
-  };
-  return fake as unknown as Blob & { chunks: number };
-}
 
 describe('BlobSource cancelled during a read', () => {
   it('lets a cancel that comes as an event (a message, a timer) stop a read whose chunks are all at hand', async () => {
     const MiB = 2 ** 20;
     // 64 chunks of 2 ms each: with nothing but microtasks between them, a timer could not fire before the end.
-    const blob = busyBlob(pattern(4 * MiB), 64 * 1024, 2);
+    const blob = fakeBlob(pattern(4 * MiB), { chunk: 64 * 1024, busyMs: 2 });
     const source = new BlobSource(blob, 'busy.blo');
     const abort = new AbortController();
     setTimeout(() => abort.abort(new Error('cancelled')), 20);

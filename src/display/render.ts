@@ -3,6 +3,7 @@
  * or gamma scaling, and colour maps. Shared by the CLI's PNGs and the viewer.
  */
 import { COLORMAP_TABLES } from './colormap-tables.js';
+import { kthSmallest } from '../numeric/order-statistics.js';
 
 export const COLORMAP_NAMES = ['gray', 'viridis', 'inferno', 'magma', 'cividis'] as const;
 export type ColormapName = (typeof COLORMAP_NAMES)[number];
@@ -51,45 +52,10 @@ export function percentiles(values: ArrayLike<number>, ...ps: number[]): number[
     const at = (Math.min(100, Math.max(0, p)) / 100) * (n - 1);
     const lo = Math.floor(at);
     const hi = Math.min(n - 1, lo + 1);
-    const a = select(finite, lo);
-    const b = hi === lo ? a : select(finite, hi);
+    const a = kthSmallest(finite, lo);
+    const b = hi === lo ? a : kthSmallest(finite, hi);
     return a + (b - a) * (at - lo);
   });
-}
-
-/**
- * The k-th smallest of `values` (0-based), partially reordering them
- * (Hoare's selection with a median-of-three pivot; expected linear time).
- */
-function select(values: Float64Array, k: number): number {
-  let left = 0;
-  let right = values.length - 1;
-  while (right > left) {
-    const mid = (left + right) >>> 1;
-    // Median of three as the pivot, against sorted or constant runs.
-    let a = values[left];
-    let b = values[mid];
-    const c = values[right];
-    if (a > b) [a, b] = [b, a];
-    const pivot = c < a ? a : c > b ? b : c;
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (values[i] < pivot) i++;
-      while (values[j] > pivot) j--;
-      if (i <= j) {
-        const t = values[i];
-        values[i] = values[j];
-        values[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return values[k];
-  }
-  return values[k];
 }
 
 /**

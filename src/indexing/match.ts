@@ -19,6 +19,7 @@ import type { PatternSimulator } from '../crystal/simulate.js';
 import { matrixToQuaternion, misorientation, type Quaternion } from './quaternion.js';
 import { templateSimulator, type PhaseLibrary, type TemplateLibrary } from './library.js';
 import { atan2, cos, pow, sin } from '../crystal/exact-math.js';
+import { kthSmallest } from '../numeric/order-statistics.js';
 import { ProfileFitter, TILT_STAGES, turnAbout, type ProfileFitOptions } from './profile-fit.js';
 
 export interface MatchOptions {
@@ -488,7 +489,7 @@ export class PatternMatcher {
         ring[a] = v;
       }
       // Samples off the detector (marked −1) are 0 after the ring's median (of those on it) is taken away.
-      const median = valid > 0 ? medianOf(this.#corr, valid) : 0;
+      const median = valid > 0 ? kthSmallest(this.#corr, valid >> 1, valid) : 0;
       this.#ringMedian[r] = median;
       if (valid < steps && this.#partialFrom === this.#rows) this.#partialFrom = r;
       for (let a = 0; a < steps; a++) {
@@ -896,31 +897,6 @@ export class PatternMatcher {
     }
     return fitted;
   }
-}
-
-/** The median of the first `n` values of `scratch`, reordering them. */
-function medianOf(scratch: Float64Array, n: number): number {
-  const k = n >> 1;
-  let lo = 0, hi = n - 1;
-  while (lo < hi) {
-    const pivot = scratch[(lo + hi) >> 1];
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (scratch[i] < pivot) i++;
-      while (scratch[j] > pivot) j--;
-      if (i <= j) {
-        const t = scratch[i];
-        scratch[i] = scratch[j];
-        scratch[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
-  }
-  return scratch[k];
 }
 
 /** Indices of the `k` largest values (ties: lower index first), in no particular order. */
