@@ -903,29 +903,8 @@ export class PatternMatcher {
 function topIndices(values: Float64Array, k: number): Int32Array {
   const n = values.length;
   if (k >= n) return Int32Array.from({ length: n }, (_, i) => i);
-  // Threshold by quickselect on a copy, then collect.
-  const copy = Float64Array.from(values);
-  let lo = 0, hi = n - 1;
-  const target = n - k;
-  while (lo < hi) {
-    const pivot = copy[(lo + hi) >> 1];
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (copy[i] < pivot) i++;
-      while (copy[j] > pivot) j--;
-      if (i <= j) {
-        const t = copy[i];
-        copy[i] = copy[j];
-        copy[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else break;
-  }
-  const threshold = copy[target];
+  // Threshold by selection on a copy, then collect.
+  const threshold = kthSmallest(Float64Array.from(values), n - k);
   const out = new Int32Array(k);
   let m = 0;
   for (let i = 0; i < n && m < k; i++) if (values[i] > threshold) out[m++] = i;
